@@ -1,0 +1,94 @@
+"""REST endpoints of the platform: custom field definitions, sequences, saved filters, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from crm.core.api.serializers import (
+    AuditEntryOutput,
+    CustomFieldDefinitionOutput,
+    SavedFilterInput,
+    SavedFilterOutput,
+    SequenceOutput,
+)
+from crm.core.audit.models import AuditEntry
+from crm.core.customfields.models import CustomFieldDefinition
+from crm.core.lists.selectors import saved_filter_get_for, saved_filters_for
+from crm.core.lists.services import saved_filter_create, saved_filter_delete
+from crm.core.numbering.models import NumberSequence
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Reads need the model's view permission too (DRF's default lets any user read)."""
+
+    perms_map = {**permissions.DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"],
+                 "HEAD": ["%(app_label)s.view_%(model_name)s"]}
+
+
+class CustomFieldDefinitionListApi(generics.ListAPIView):
+    serializer_class = CustomFieldDefinitionOutput
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("model", str, description="model name, e.g. employeecard")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        # Definitions describe the form of records: any signed-in user may read the active ones.
+        qs = CustomFieldDefinition.objects.filter(active=True).select_related("content_type").order_by("id")
+        model = self.request.query_params.get("model")
+        return qs.filter(content_type__model=model) if model else qs
+
+
+class SequenceListApi(generics.ListAPIView):
+    serializer_class = SequenceOutput
+    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    queryset = NumberSequence.objects.all()
+
+
+class SavedFilterListApi(generics.ListAPIView):
+    serializer_class = SavedFilterOutput
+
+    @extend_schema(parameters=[OpenApiParameter("list_key", str, required=True)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return saved_filters_for(user=self.request.user, list_key=self.request.query_params.get("list_key", "")).order_by("id")
+
+    @extend_schema(request=SavedFilterInput, responses={201: SavedFilterOutput})
+    def post(self, request: Request) -> Response:
+        data = SavedFilterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        saved = saved_filter_create(actor=request.user, **data.validated_data)
+        return Response(SavedFilterOutput(saved).data, status=status.HTTP_201_CREATED)
+
+
+class SavedFilterDetailApi(generics.GenericAPIView):
+    serializer_class = SavedFilterOutput
+
+    def _get(self, pk: int) -> Any:
+        saved = saved_filter_get_for(user=self.request.user, pk=pk)
+        if saved is None:
+            raise Http404
+        return saved
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(SavedFilterOutput(self._get(pk)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        saved_filter_delete(actor=request.user, saved=self._get(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuditEntryListApi(generics.ListAPIView):
+    serializer_class = AuditEntryOutput
+    permission_classes = [permissions.IsAuthenticated, ModelPermissions]
+    queryset = AuditEntry.objects.select_related("target_type")

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "crm.core"
+    label = "core"
+    verbose_name = _("Platform")
+
+    def ready(self) -> None:
+        from crm.core.dashboard import builtin_widgets  # noqa: F401 - registers widgets
+        from crm.core import checks  # noqa: F401 - registers system checks
+        from crm.core.web import nav_entries  # noqa: F401 - registers settings pages
+        from crm.core.demo.platform import load as load_platform_demo
+        from crm.core.demo.registry import register_demo_loader
+
+        register_demo_loader("platform", 10, load_platform_demo)

@@ -1,0 +1,86 @@
+"""Writes of custom field definitions and values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+
+from crm.core.audit.services import audit_record, tracked_create, tracked_update
+from crm.core.customfields.models import CustomFieldDefinition, HasCustomFields
+from crm.core.customfields.selectors import custom_field_definitions
+from crm.core.customfields.values import clean_values
+from crm.core.errors import CoreError, CoreErrorCode
+
+NUMERIC_KINDS = {CustomFieldDefinition.Kind.NUMBER, CustomFieldDefinition.Kind.MONEY}
+SORTABLE_KINDS = NUMERIC_KINDS | {
+    CustomFieldDefinition.Kind.TEXT,
+    CustomFieldDefinition.Kind.DATE,
+    CustomFieldDefinition.Kind.DATETIME,
+    CustomFieldDefinition.Kind.CHOICE,
+    CustomFieldDefinition.Kind.LINK_IDENTITY,
+    CustomFieldDefinition.Kind.LINK_USER,
+    CustomFieldDefinition.Kind.LINK_DOCUMENT,
+}
+
+
+def _ensure_postgres_index(definition: CustomFieldDefinition) -> None:
+    """PostgreSQL: an expression index per sortable field, so filters and sorts use it."""
+    if connection.vendor != "postgresql" or definition.kind not in SORTABLE_KINDS:
+        return
+    model = definition.content_type.model_class()
+    assert model is not None
+    table = model._meta.db_table
+    name = f"cf_{table}_{definition.key}"[:63]
+    expression = f"(custom ->> '{definition.key}')"  # key is validated: [a-z][a-z0-9_]*
+    if definition.kind in NUMERIC_KINDS:
+        expression = f"(({expression})::numeric)"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({expression})')  # noqa: S608
+
+
+@transaction.atomic
+def custom_field_define(*, actor: Any, model: type[models.Model], **attrs: Any) -> CustomFieldDefinition:
+    if not issubclass(model, HasCustomFields):
+        raise CoreError(CoreErrorCode.INVALID_CUSTOM_VALUE, fields={"content_type": "not opted in"})
+    definition = CustomFieldDefinition(content_type=ContentType.objects.get_for_model(model), **attrs)
+    definition.full_clean()
+    tracked_create(obj=definition, actor=actor, action="customfield.defined")
+    _ensure_postgres_index(definition)
+    return definition
+
+
+def custom_values_apply(
+    *, obj: HasCustomFields, data: dict[str, Any], partial: bool = False, writable: set[str] | None = None
+) -> dict[str, Any]:
+    """Validate `data` against the model's definitions and set `obj.custom` (not saved).
+
+    `writable` limits which keys the caller may change (field-level access).
+    Raises CoreError with per-field messages; `obj` is untouched on error.
+    """
+    definitions = custom_field_definitions(model=type(obj))
+    if writable is not None:
+        denied = [key for key in data if key not in writable]
+        if denied:
+            raise CoreError(CoreErrorCode.FIELD_READ_ONLY, field=", ".join(denied))
+    values, errors = clean_values(definitions, data, existing=obj.custom, partial=partial)
+    if errors:
+        raise CoreError(CoreErrorCode.INVALID_CUSTOM_VALUE, fields=errors)
+    obj.custom = values
+    return values
+
+
+def custom_values_audit(*, actor: Any, obj: models.Model, before: dict[str, Any], after: dict[str, Any]) -> None:
+    diff = {f"custom.{k}": [before.get(k), after.get(k)] for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    if diff:
+        audit_record(actor=actor, target=obj, action=f"{obj._meta.model_name}.custom_updated", changes=diff)
+
+
+@transaction.atomic
+def custom_field_update(*, actor: Any, definition: CustomFieldDefinition, **values: Any) -> CustomFieldDefinition:
+    """Labels, choices, order, required and active may change; key and type may not."""
+    for frozen in ("key", "kind", "content_type"):
+        values.pop(frozen, None)
+    tracked_update(obj=definition, actor=actor, **values)
+    return definition

@@ -1,0 +1,113 @@
+"""Due-time work: schedule rows, claim them safely from many workers, run their handlers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from crm.core.scheduling.models import DueJob
+
+logger = logging.getLogger(__name__)
+Handler = Callable[[DueJob], None]
+_handlers: dict[str, Handler] = {}
+LEASE = dt.timedelta(minutes=5)
+
+
+def register_due_handler(kind: str, handler: Handler) -> None:
+    _handlers[kind] = handler
+
+
+def due_handler(kind: str) -> Callable[[Handler], Handler]:
+    def decorate(fn: Handler) -> Handler:
+        register_due_handler(kind, fn)
+        return fn
+
+    return decorate
+
+
+def due_job_schedule(*, kind: str, due_at: dt.datetime, payload: dict[str, Any] | None = None,
+                     dedupe_key: str | None = None) -> DueJob:
+    """Schedule work; with a dedupe_key, scheduling the same thing twice returns the first row."""
+    if dedupe_key:
+        existing = DueJob.objects.filter(dedupe_key=dedupe_key).first()
+        if existing:
+            return existing
+        try:
+            with transaction.atomic():
+                return DueJob.objects.create(kind=kind, due_at=due_at, payload=payload or {}, dedupe_key=dedupe_key)
+        except IntegrityError:
+            return DueJob.objects.get(dedupe_key=dedupe_key)
+    return DueJob.objects.create(kind=kind, due_at=due_at, payload=payload or {})
+
+
+def due_job_cancel(*, dedupe_key: str) -> int:
+    return DueJob.objects.filter(dedupe_key=dedupe_key, status=DueJob.Status.PENDING).update(
+        status=DueJob.Status.CANCELLED, finished_at=timezone.now()
+    )
+
+
+def due_jobs_claim(*, worker_id: str, limit: int = 100, now: dt.datetime | None = None) -> list[DueJob]:
+    """Atomically take up to `limit` due rows for this worker (skip rows others hold)."""
+    now = now or timezone.now()
+    claimable = Q(status=DueJob.Status.PENDING) | Q(status=DueJob.Status.RUNNING, lease_until__lt=now)
+    with transaction.atomic():
+        rows = list(
+            DueJob.objects.select_for_update(skip_locked=True)
+            .filter(claimable, due_at__lte=now)
+            .order_by("due_at", "id")[:limit]
+        )
+        if not rows:
+            return []
+        lease = now + LEASE
+        DueJob.objects.filter(pk__in=[r.pk for r in rows]).update(
+            status=DueJob.Status.RUNNING, claimed_by=worker_id, lease_until=lease
+        )
+    for row in rows:
+        row.status, row.claimed_by, row.lease_until = DueJob.Status.RUNNING, worker_id, lease
+    return rows
+
+
+def _finish(job: DueJob, worker_id: str, **values: Any) -> None:
+    # Only the holder of the lease may finish the row: a worker that lost its lease
+    # (it was too slow and another worker took over) does not overwrite the result.
+    DueJob.objects.filter(pk=job.pk, claimed_by=worker_id, status=DueJob.Status.RUNNING).update(**values)
+
+
+def due_job_run(*, job: DueJob, worker_id: str) -> bool:
+    handler = _handlers.get(job.kind)
+    now = timezone.now()
+    if handler is None:
+        _finish(job, worker_id, status=DueJob.Status.FAILED, finished_at=now, last_error=f"no handler for {job.kind}")
+        return False
+    try:
+        with transaction.atomic():
+            handler(job)
+            _finish(job, worker_id, status=DueJob.Status.DONE, finished_at=timezone.now(), attempts=job.attempts + 1)
+        return True
+    except Exception:
+        logger.exception("due job %s failed", job.pk)
+        attempts = job.attempts + 1
+        retry = attempts < job.max_attempts
+        _finish(
+            job, worker_id,
+            status=DueJob.Status.PENDING if retry else DueJob.Status.FAILED,
+            attempts=attempts,
+            due_at=now + dt.timedelta(seconds=30 * 2**attempts) if retry else job.due_at,
+            finished_at=None if retry else now,
+            last_error=traceback.format_exc()[-4000:],
+        )
+        return False
+
+
+def due_jobs_run_batch(*, worker_id: str, limit: int = 100) -> int:
+    jobs = due_jobs_claim(worker_id=worker_id, limit=limit)
+    for job in jobs:
+        due_job_run(job=job, worker_id=worker_id)
+    return len(jobs)

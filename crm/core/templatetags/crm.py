@@ -1,0 +1,84 @@
+"""Template helpers loaded everywhere: dates in the user's calendar, digits, numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from crm.core.i18n.calendars import get_calendar
+from crm.core.i18n.digits import localize_digits
+from crm.core.i18n.formatting import format_date, format_datetime, format_number
+
+register = template.Library()
+
+
+@register.filter
+def udate(value: dt.date | dt.datetime | None, style: str = "") -> str:
+    """A date in the user's calendar: {{ obj.start_date|udate }} or |udate:"long"."""
+    return format_date(value, long=style == "long")
+
+
+@register.filter
+def udatetime(value: dt.datetime | None, style: str = "") -> str:
+    return format_datetime(value, long=style == "long")
+
+
+@register.filter
+def unum(value: Any, places: Any = None) -> str:
+    if value in (None, ""):
+        return ""
+    return format_number(value, None if places in (None, "") else int(places))
+
+
+@register.filter
+def digits(value: Any) -> str:
+    """Persian digits in fa for any text with numbers (counts, codes shown as text)."""
+    return localize_digits(str(value), get_language())
+
+
+@register.simple_tag
+def user_calendar() -> str:
+    return get_calendar()
+
+
+@register.filter
+def get_item(mapping: dict, key: Any) -> Any:
+    return mapping.get(key) if mapping else None
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: Any, **params: Any) -> str:
+    """The current query string with some parameters replaced (pagination, sorting)."""
+    query = context["request"].GET.copy()
+    for key, value in params.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def calendar_other(value: dt.date) -> str:
+    """The same day in the other calendar, for a second line under a date."""
+    from crm.core.i18n.calendars import GREGORIAN, JALALI, calendar_override
+
+    other = GREGORIAN if get_calendar() == JALALI else JALALI
+    with calendar_override(other):
+        return format_date(value, long=True)
+
+
+@register.filter
+def choice_label(definition: Any, value: str) -> str:
+    return definition.choice_label(value)
+
+
+@register.simple_tag
+def custom_display(definition: Any, obj: Any) -> str:
+    from crm.core.customfields.selectors import custom_value_display
+
+    return custom_value_display(definition, (getattr(obj, "custom", None) or {}).get(definition.key))
