@@ -148,7 +148,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "crm.core.api.schema.CrmAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "crm.core.api.pagination.CrmPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "crm.core.api.errors.exception_handler",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import InvalidPage
-from rest_framework.exceptions import NotFound
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,27 +18,35 @@ class CrmPagination(BasePagination):
     max_page_size = 200
     page_query_param = "page"
     page_size_query_param = "page_size"
+    max_page = 10**6
 
-    def _int(self, request: Request, name: str, default: int, maximum: int) -> int:
+    @staticmethod
+    def _int(request: Request, name: str, default: int, maximum: int) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
         try:
-            value = int(request.query_params.get(name, default))
-        except (TypeError, ValueError):
-            raise NotFound(f"Invalid {name}.") from None
-        if value < 1 or value > maximum:
-            raise NotFound(f"Invalid {name}.")
-        return value
+            value = int(raw.strip()) if raw.strip().isascii() else None
+        except ValueError:
+            value = None
+        return value if value is not None and 1 <= value <= maximum else None
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
-        self.size = self._int(request, self.page_size_query_param, self.page_size, self.max_page_size)
-        self.page = self._int(request, self.page_query_param, 1, 10**6)
-        start = (self.page - 1) * self.size
-        try:
-            rows = list(queryset[start : start + self.size + 1])
-        except InvalidPage:  # pragma: no cover
-            raise NotFound() from None
-        self.has_next = len(rows) > self.size
-        return rows[: self.size]
+        size = self._int(request, self.page_size_query_param, self.page_size, self.max_page_size)
+        if size is None:
+            message = _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        page = self._int(request, self.page_query_param, 1, self.max_page)
+        if page is None:
+            raise NotFound(_("Invalid page."))
+        self.size, self.page = size, page
+        start = (page - 1) * size
+        rows = list(queryset[start : start + size + 1])
+        if not rows and page > 1:  # past the end: like DRF's page-number pagination, a 404
+            raise NotFound(_("Invalid page."))
+        self.has_next = len(rows) > size
+        return rows[:size]
 
     def _link(self, page: int | None) -> str | None:
         if page is None:
@@ -56,7 +64,7 @@ class CrmPagination(BasePagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["next", "previous", "results"],
             "properties": {
                 "next": {"type": "string", "nullable": True, "format": "uri"},
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
@@ -67,7 +75,8 @@ class CrmPagination(BasePagination):
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
             {"name": self.page_query_param, "required": False, "in": "query",
-             "schema": {"type": "integer", "minimum": 1, "maximum": 10**6}},
+             "description": "1-based page number; a page past the end is a 404",
+             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page}},
             {"name": self.page_size_query_param, "required": False, "in": "query",
              "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
         ]

@@ -18,6 +18,11 @@ class CustomFieldDefinitionOutput(serializers.ModelSerializer):
         fields = ["id", "app", "model", "key", "label", "labels", "kind", "choices", "required", "position", "active"]
 
 
+class CustomFieldQuery(serializers.Serializer):
+    model = serializers.CharField(required=False, allow_blank=True, max_length=100, default="",
+                                  help_text="model name, e.g. employeecard")
+
+
 class SequenceOutput(serializers.ModelSerializer):
     next_number = serializers.SerializerMethodField()
 
@@ -36,6 +41,10 @@ class SavedFilterOutput(serializers.ModelSerializer):
         model = SavedFilter
         fields = ["id", "list_key", "name", "query", "shared", "owner", "created_at"]
         read_only_fields = ["owner", "created_at"]
+
+
+class SavedFilterQuery(serializers.Serializer):
+    list_key = serializers.SlugField(max_length=64, help_text="the list the filters belong to, e.g. employees")
 
 
 class SavedFilterInput(serializers.Serializer):

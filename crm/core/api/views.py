@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from crm.core.api.params import query_params
 from crm.core.api.serializers import (
     AuditEntryOutput,
     CustomFieldDefinitionOutput,
+    CustomFieldQuery,
     SavedFilterInput,
     SavedFilterOutput,
+    SavedFilterQuery,
     SequenceOutput,
 )
 from crm.core.audit.models import AuditEntry
@@ -34,15 +37,16 @@ class ModelPermissions(permissions.DjangoModelPermissions):
 class CustomFieldDefinitionListApi(generics.ListAPIView):
     serializer_class = CustomFieldDefinitionOutput
     permission_classes = [permissions.IsAuthenticated]
+    filter_backends = ()  # the query is parsed below
 
-    @extend_schema(parameters=[OpenApiParameter("model", str, description="model name, e.g. employeecard")])
+    @extend_schema(parameters=[CustomFieldQuery])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
         # Definitions describe the form of records: any signed-in user may read the active ones.
         qs = CustomFieldDefinition.objects.filter(active=True).select_related("content_type").order_by("id")
-        model = self.request.query_params.get("model")
+        model = query_params(CustomFieldQuery, self.request)["model"]
         return qs.filter(content_type__model=model) if model else qs
 
 
@@ -54,13 +58,15 @@ class SequenceListApi(generics.ListAPIView):
 
 class SavedFilterListApi(generics.ListAPIView):
     serializer_class = SavedFilterOutput
+    filter_backends = ()  # the query is parsed below
 
-    @extend_schema(parameters=[OpenApiParameter("list_key", str, required=True)])
+    @extend_schema(parameters=[SavedFilterQuery])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        return saved_filters_for(user=self.request.user, list_key=self.request.query_params.get("list_key", "")).order_by("id")
+        list_key = query_params(SavedFilterQuery, self.request)["list_key"]
+        return saved_filters_for(user=self.request.user, list_key=list_key).order_by("id")
 
     @extend_schema(request=SavedFilterInput, responses={201: SavedFilterOutput})
     def post(self, request: Request) -> Response:

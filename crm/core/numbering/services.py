@@ -1,6 +1,6 @@
 """Gap-free, duplicate-free document numbers (PL-4).
 
-The counter row is bumped with one `UPDATE … SET next_value = next_value + 1` inside the
+The counter row is bumped with one `UPDATE … SET next_value = next_value + 1 RETURNING` in the
 caller's transaction. On PostgreSQL that statement holds the row lock until commit, so
 concurrent callers queue on it; if the caller rolls back, so does the bump, and no number
 is lost. SQLite serialises writers (transactions begin IMMEDIATE), which gives the same.
@@ -11,8 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import jdatetime
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from crm.core.errors import CoreError, CoreErrorCode
@@ -58,8 +57,13 @@ def sequence_next(*, key: str, on: dt.date | None = None) -> str:
     day = on or timezone.localdate()
     period = _year_of(sequence, day) if sequence.reset_yearly else ""
     counter = _counter_for(sequence, period)
-    NumberCounter.objects.filter(pk=counter.pk).update(next_value=F("next_value") + 1)
-    value = NumberCounter.objects.values_list("next_value", flat=True).get(pk=counter.pk) - 1
+    table = connection.ops.quote_name(NumberCounter._meta.db_table)
+    with connection.cursor() as cursor:  # one round trip: bump and read under the row lock
+        cursor.execute(
+            f"UPDATE {table} SET next_value = next_value + 1 WHERE id = %s RETURNING next_value",  # noqa: S608
+            [counter.pk],
+        )
+        value = cursor.fetchone()[0] - 1
     return sequence_format(sequence=sequence, value=value, day=day)
 
 

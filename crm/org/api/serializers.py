@@ -106,6 +106,10 @@ class AppointmentInput(serializers.Serializer):
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
+class AppointmentQuery(serializers.Serializer):
+    active = serializers.BooleanField(required=False, default=False, help_text="only decrees in force today")
+
+
 class AppointmentEndInput(serializers.Serializer):
     end_date = serializers.DateField()
 

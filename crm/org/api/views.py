@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from crm.core.api.params import SearchQuery, query_params
 from crm.core.audit.services import restore
 from crm.core.permissions.access import hidden_fields, require, require_perm
 from crm.org import selectors, services
@@ -25,14 +26,16 @@ def _found(obj: Any) -> Any:
 
 
 class ListCreateApi(mixins.ListModelMixin, GenericAPIView):
-    """list: paginated selector output; create: validated input → one service.
+    # list: parsed query → scoped selector → one page; create: validated input → one service.
+    # ListModelMixin only tells the schema generator these GETs return paged lists; filtering
+    # lives in the selectors, so no filter backends.
 
-    (ListModelMixin only tells the schema generator these GETs return paged lists.)
-    """
-
-    output: type
-    input: type
+    output: type[serializers.Serializer]
+    input: type[serializers.Serializer]
+    query: type[serializers.Serializer] | None = None
     view_perm: str | None = None
+    filter_backends = ()
+    params: dict[str, Any]
 
     def rows(self) -> Any:
         raise NotImplementedError
@@ -43,6 +46,7 @@ class ListCreateApi(mixins.ListModelMixin, GenericAPIView):
     def get(self, request: Request) -> Response:
         if self.view_perm:
             require_perm(request.user, self.view_perm)
+        self.params = query_params(self.query, request) if self.query else {}
         page = self.paginate_queryset(self.rows())
         return self.get_paginated_response(self.output(page, many=True, context=self.out_context()).data)
 
@@ -73,18 +77,19 @@ class MeApi(GenericAPIView):
         return Response(s.MeOutput(user).data)
 
 
-@extend_schema(parameters=[OpenApiParameter("search", str)])
+@extend_schema_view(get=extend_schema(parameters=[SearchQuery]))
 class UserListApi(ListCreateApi):
     serializer_class = s.UserOutput
     output = s.UserOutput
     http_method_names = ["get", "head", "options"]
+    query = SearchQuery
     view_perm = "org.view_user"
 
     def rows(self) -> Any:
-        return selectors.user_list_for_user(user=self.request.user, search=self.request.query_params.get("search", ""))
+        return selectors.user_list_for_user(user=self.request.user, search=self.params["search"])
 
 
-@extend_schema(request=s.DepartmentInput, responses=s.DepartmentOutput)
+@extend_schema_view(post=extend_schema(request=s.DepartmentInput, responses={201: s.DepartmentOutput}))
 class DepartmentListApi(ListCreateApi):
     serializer_class = s.DepartmentOutput
     output, input = s.DepartmentOutput, s.DepartmentInput
@@ -120,7 +125,7 @@ class DepartmentDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(request=s.PositionInput, responses=s.PositionOutput)
+@extend_schema_view(post=extend_schema(request=s.PositionInput, responses={201: s.PositionOutput}))
 class PositionListApi(ListCreateApi):
     serializer_class = s.PositionOutput
     output, input = s.PositionOutput, s.PositionInput
@@ -150,15 +155,14 @@ class PositionDetailApi(GenericAPIView):
         return Response(s.PositionOutput(self._get(pk)).data)
 
 
-@extend_schema(request=s.AppointmentInput, responses=s.AppointmentOutput,
-               parameters=[OpenApiParameter("active", bool)])
+@extend_schema_view(get=extend_schema(parameters=[s.AppointmentQuery]),
+                    post=extend_schema(request=s.AppointmentInput, responses={201: s.AppointmentOutput}))
 class AppointmentListApi(ListCreateApi):
     serializer_class = s.AppointmentOutput
-    output, input = s.AppointmentOutput, s.AppointmentInput
+    output, input, query = s.AppointmentOutput, s.AppointmentInput, s.AppointmentQuery
 
     def rows(self) -> Any:
-        active = self.request.query_params.get("active") in ("1", "true")
-        return selectors.appointment_list_for_user(user=self.request.user, active_only=active)
+        return selectors.appointment_list_for_user(user=self.request.user, active_only=self.params["active"])
 
     def create(self, data: dict[str, Any]) -> Any:
         return services.appointment_create(actor=self.request.user, **data)
@@ -183,7 +187,7 @@ class AppointmentEndApi(GenericAPIView):
         return Response(s.AppointmentOutput(appointment).data)
 
 
-@extend_schema(request=s.SubstitutionInput, responses=s.SubstitutionOutput)
+@extend_schema_view(post=extend_schema(request=s.SubstitutionInput, responses={201: s.SubstitutionOutput}))
 class SubstitutionListApi(ListCreateApi):
     serializer_class = s.SubstitutionOutput
     output, input = s.SubstitutionOutput, s.SubstitutionInput
@@ -210,15 +214,14 @@ class SubstitutionDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(request=s.EmployeeCardInput, responses=s.EmployeeCardOutput,
-               parameters=[OpenApiParameter("search", str)])
+@extend_schema_view(get=extend_schema(parameters=[SearchQuery]),
+                    post=extend_schema(request=s.EmployeeCardInput, responses={201: s.EmployeeCardOutput}))
 class EmployeeCardListApi(ListCreateApi):
     serializer_class = s.EmployeeCardOutput
-    output, input = s.EmployeeCardOutput, s.EmployeeCardInput
+    output, input, query = s.EmployeeCardOutput, s.EmployeeCardInput, SearchQuery
 
     def rows(self) -> Any:
-        return selectors.employee_card_list_for_user(user=self.request.user,
-                                                     search=self.request.query_params.get("search", ""))
+        return selectors.employee_card_list_for_user(user=self.request.user, search=self.params["search"])
 
     def create(self, data: dict[str, Any]) -> Any:
         return services.employee_card_create(actor=self.request.user, **data)
@@ -261,4 +264,5 @@ class EmployeeCardRestoreApi(GenericAPIView):
         card = _found(selectors.employee_card_get_for_user(user=request.user, pk=pk, include_deleted=True))
         require(request.user, "delete", card)
         restore(obj=card, actor=request.user)
-        return Response(s.EmployeeCardOutput(card).data)
+        hidden = hidden_fields(request.user, EmployeeCard)
+        return Response(s.EmployeeCardOutput(card, context={"hidden": hidden}).data)
