@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from crm.core.customfields.models import CustomFieldDefinition
 from crm.core.demo.registry import vocabulary
+from crm.org import services
 from crm.org.models import Appointment, Department, EmployeeCard, Position, Substitution, User
 
 DEPARTMENTS = [  # (key, name, parent key)
@@ -86,21 +87,19 @@ def _admin() -> User:
 
 
 def load(rng: Any) -> None:
-    _admin()
+    """Through the services, as an admin would, so every record has its history."""
+    admin = _admin()
     departments: dict[str, Department] = {}
     for key, name, parent_key in DEPARTMENTS:
         parent = departments.get(parent_key) if parent_key else None
-        dept, _ = Department.objects.get_or_create(name=name, defaults={"parent": parent, "code": key.upper()[:10]})
-        dept.path = (parent.path if parent else "") + f"{dept.pk:06d}."
-        dept.depth = (parent.depth + 1) if parent else 0
-        dept.save(update_fields=["path", "depth"])
-        departments[key] = dept
+        departments[key] = Department.objects.filter(name=name).first() or services.department_create(
+            actor=admin, name=name, parent=parent, code=key.upper()[:10])
     positions: dict[str, Position] = {}
     for key, title, dept_key, boss, manager, codes in POSITIONS:
-        pos, _ = Position.objects.get_or_create(title=title, department=departments[dept_key], defaults={
-            "reports_to": positions.get(boss) if boss else None, "is_manager": manager})
-        pos.permissions.set(_permissions(codes))
-        positions[key] = pos
+        existing = Position.objects.filter(title=title, department=departments[dept_key]).first()
+        positions[key] = services.position_save(
+            actor=admin, position=existing, title=title, department=departments[dept_key],
+            reports_to=positions.get(boss) if boss else None, is_manager=manager, permissions=_permissions(codes))
     start = timezone.localdate() - dt.timedelta(days=400)
     vocab = vocabulary()
     ct = ContentType.objects.get_for_model(EmployeeCard)
@@ -113,20 +112,22 @@ def load(rng: Any) -> None:
             user.set_password(settings.CRM_DEMO_ADMIN_PASSWORD)
             user.language = "uk" if username == "olena" else ("en" if username == "james" else "")
             user.save()
-        Appointment.objects.get_or_create(user=user, position=positions[pos_key],
-                                          defaults={"start_date": start, "decree_number": f"1403/{rng.randint(100, 999)}"})
+        if not Appointment.objects.filter(user=user, position=positions[pos_key]).exists():
+            services.appointment_create(actor=admin, user=user, position=positions[pos_key], start_date=start,
+                                        decree_number=f"1403/{rng.randint(100, 999)}")
         prefix = rng.choice([p for group in vocab["iran_mobile_prefixes"].values() for p in group])
-        EmployeeCard.objects.get_or_create(user=user, defaults={
-            "first_name": first, "last_name": last, "personnel_number": f"{rng.randint(1000, 9999)}",
-            "mobile": f"{prefix}{rng.randint(1000000, 9999999)}",
-            "national_id": f"{rng.randint(10**9, 10**10 - 1)}", "email": f"{username}@example.com",
-            "hire_date": start + dt.timedelta(days=rng.randint(0, 300)),
-            "birth_date": dt.date(rng.randint(1970, 2000), rng.randint(1, 12), rng.randint(1, 28)),
-            "custom": {"shirt_size": rng.choice("SMLX")[:1].replace("X", "XL"), "grade": rng.randint(1, 12),
-                       "contract_end": (timezone.localdate() + dt.timedelta(days=rng.randint(30, 700))).isoformat(),
-                       "languages": sorted({"fa", rng.choice(["en", "uk", "fa"])})}})
+        if EmployeeCard.all_objects.filter(user=user).exists():
+            continue
+        services.employee_card_create(
+            actor=admin, user=user, first_name=first, last_name=last, personnel_number=f"{rng.randint(1000, 9999)}",
+            mobile=f"{prefix}{rng.randint(1000000, 9999999)}", national_id=f"{rng.randint(10**9, 10**10 - 1)}",
+            email=f"{username}@example.com", hire_date=start + dt.timedelta(days=rng.randint(0, 300)),
+            birth_date=dt.date(rng.randint(1970, 2000), rng.randint(1, 12), rng.randint(1, 28)),
+            custom={"shirt_size": rng.choice(["S", "M", "L", "XL"]), "grade": rng.randint(1, 12),
+                    "contract_end": (timezone.localdate() + dt.timedelta(days=rng.randint(30, 700))).isoformat(),
+                    "languages": sorted({"fa", rng.choice(["en", "uk", "fa"])})})
     today = timezone.localdate()
-    Substitution.objects.get_or_create(position=positions["sales_manager"], substitute=User.objects.get(username="sara"),
-                                       defaults={"start_date": today + dt.timedelta(days=7),
-                                                 "end_date": today + dt.timedelta(days=21),
-                                                 "reason": "مرخصی مدیر فروش"})
+    if not Substitution.objects.filter(position=positions["sales_manager"]).exists():
+        services.substitution_create(actor=admin, position=positions["sales_manager"],
+                                     substitute=User.objects.get(username="sara"), start_date=today + dt.timedelta(days=7),
+                                     end_date=today + dt.timedelta(days=21), reason="مرخصی مدیر فروش")

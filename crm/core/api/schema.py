@@ -31,7 +31,7 @@ class CrmAutoSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
         codes = []
         has_query = any(p.get("in") == "query" for p in self._get_parameters())
-        if self.method in ("POST", "PUT", "PATCH") or has_query:
+        if self.method in ("POST", "PUT", "PATCH", "DELETE") or has_query:  # services may refuse (400)
             codes.append("400")
         if not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions()):
             codes += ["401", "403"]

@@ -7,8 +7,10 @@ from typing import Any
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from crm.core.api.params import query_params
 from crm.core.api.serializers import (
@@ -79,18 +81,18 @@ class SavedFilterListApi(generics.ListAPIView):
 class SavedFilterDetailApi(generics.GenericAPIView):
     serializer_class = SavedFilterOutput
 
-    def _get(self, pk: int) -> Any:
-        saved = saved_filter_get_for(user=self.request.user, pk=pk)
+    def get_object(self) -> Any:
+        saved = saved_filter_get_for(user=self.request.user, pk=self.kwargs["pk"])
         if saved is None:
             raise Http404
         return saved
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(SavedFilterOutput(self._get(pk)).data)
+        return Response(SavedFilterOutput(self.get_object()).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        saved_filter_delete(actor=request.user, saved=self._get(pk))
+        saved_filter_delete(actor=request.user, saved=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -98,3 +100,15 @@ class AuditEntryListApi(generics.ListAPIView):
     serializer_class = AuditEntryOutput
     permission_classes = [permissions.IsAuthenticated, ModelPermissions]
     queryset = AuditEntry.objects.select_related("target_type")
+
+
+
+@extend_schema(exclude=True)
+class NotFoundApi(APIView):
+    """Any other path under /api/: a 404 in the one error shape, not the HTML page."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound

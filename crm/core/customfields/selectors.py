@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
+from django.db.models import ExpressionWrapper
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -62,7 +63,9 @@ def _typed_key(definition: CustomFieldDefinition) -> Any:
     expression = KT(f"custom__{definition.key}")
     if definition.kind in NUMERIC:
         return Cast(expression, models.DecimalField())
-    return expression
+    # Compare as plain text: KT's own lookups read the right-hand side as JSON on SQLite
+    # ("malformed JSON" for eq, JSONDecodeError for gt/lt). Same SQL, so PG keeps its index.
+    return ExpressionWrapper(expression, output_field=models.TextField())
 
 
 def custom_filter(qs: models.QuerySet, *, definition: CustomFieldDefinition, op: str, value: Any) -> models.QuerySet:

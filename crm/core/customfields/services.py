@@ -26,18 +26,24 @@ SORTABLE_KINDS = NUMERIC_KINDS | {
 
 
 def _ensure_postgres_index(definition: CustomFieldDefinition) -> None:
-    """PostgreSQL: an expression index per sortable field, so filters and sorts use it."""
+    """PostgreSQL: expression indexes per sortable field, one per sort direction.
+
+    Lists sort NULLS LAST both ways; a b-tree scanned backwards gives DESC NULLS FIRST,
+    so the descending order needs its own index; both end with the primary key, the
+    tie-breaker of every list, so a low-cardinality field needs no sort at all.
+    """
     if connection.vendor != "postgresql" or definition.kind not in SORTABLE_KINDS:
         return
     model = definition.content_type.model_class()
     assert model is not None
     table = model._meta.db_table
-    name = f"cf_{table}_{definition.key}"[:63]
     expression = f"(custom ->> '{definition.key}')"  # key is validated: [a-z][a-z0-9_]*
     if definition.kind in NUMERIC_KINDS:
         expression = f"(({expression})::numeric)"
     with connection.cursor() as cursor:
-        cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({expression})')  # noqa: S608
+        for suffix, direction in (("", ", id"), ("_desc", " DESC NULLS LAST, id DESC")):
+            name = f"cf_{table}_{definition.key}"[: 63 - len(suffix)] + suffix
+            cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({expression}{direction})')  # noqa: S608
 
 
 @transaction.atomic

@@ -82,3 +82,30 @@ def custom_display(definition: Any, obj: Any) -> str:
     from crm.core.customfields.selectors import custom_value_display
 
     return custom_value_display(definition, (getattr(obj, "custom", None) or {}).get(definition.key))
+
+
+@register.filter
+def audit_label(action: str) -> str:
+    from crm.core.audit.labels import audit_action_label
+
+    return audit_action_label(action)
+
+
+@register.filter
+def field_label(name: str, entry: Any) -> str:
+    """The verbose name of a changed field in an audit entry ('national_id' → 'National ID')."""
+    model = entry.target_type.model_class() if getattr(entry, "target_type_id", None) else None
+    if model is None:
+        return name
+    if name.startswith("custom."):
+        from crm.core.customfields.selectors import custom_field_definitions
+
+        key = name.removeprefix("custom.")
+        for definition in custom_field_definitions(model=model, active_only=False):
+            if definition.key == key:
+                return definition.label
+        return key
+    for field in model._meta.concrete_fields:
+        if name in (field.name, field.attname):
+            return str(field.verbose_name)
+    return name

@@ -17,7 +17,7 @@ from crm.core.tests.support import POSTGRES_ONLY, finish, racing_children, relea
 pytestmark = [*POSTGRES_ONLY, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 START = 1000
-THREADS, PER_THREAD = 8, 150
+THREADS, PER_THREAD = 8, 125
 PROCESSES, PER_PROCESS = 4, 250
 
 

@@ -17,6 +17,8 @@ from crm.core.permissions.models import FieldAccessRule, RecordRule
 
 def bootstrapify(form: forms.Form) -> None:
     for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
+            field.empty_label = "—"
         widget = field.widget
         if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple)):
             widget.attrs.setdefault("class", "form-check-input")

@@ -105,23 +105,23 @@ class DepartmentListApi(ListCreateApi):
 class DepartmentDetailApi(GenericAPIView):
     serializer_class = s.DepartmentOutput
 
-    def _get(self, pk: int) -> Any:
-        return _found(selectors.department_get_for_user(user=self.request.user, pk=pk))
+    def get_object(self) -> Any:
+        return _found(selectors.department_get_for_user(user=self.request.user, pk=self.kwargs["pk"]))
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(s.DepartmentOutput(self._get(pk)).data)
+        return Response(s.DepartmentOutput(self.get_object()).data)
 
     @extend_schema(request=s.DepartmentInput, responses=s.DepartmentOutput)
     def put(self, request: Request, pk: int) -> Response:
-        department = self._get(pk)
+        department = self.get_object()
         data = s.DepartmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.department_update(actor=request.user, department=department, **data.validated_data)
-        return Response(s.DepartmentOutput(self._get(pk)).data)
+        return Response(s.DepartmentOutput(self.get_object()).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        services.department_delete(actor=request.user, department=self._get(pk))
+        services.department_delete(actor=request.user, department=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -140,19 +140,19 @@ class PositionListApi(ListCreateApi):
 class PositionDetailApi(GenericAPIView):
     serializer_class = s.PositionOutput
 
-    def _get(self, pk: int) -> Any:
-        return _found(selectors.position_get_for_user(user=self.request.user, pk=pk))
+    def get_object(self) -> Any:
+        return _found(selectors.position_get_for_user(user=self.request.user, pk=self.kwargs["pk"]))
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(s.PositionOutput(self._get(pk)).data)
+        return Response(s.PositionOutput(self.get_object()).data)
 
     @extend_schema(request=s.PositionInput, responses=s.PositionOutput)
     def put(self, request: Request, pk: int) -> Response:
-        position = self._get(pk)
+        position = self.get_object()
         data = s.PositionInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.position_save(actor=request.user, position=position, **data.validated_data)
-        return Response(s.PositionOutput(self._get(pk)).data)
+        return Response(s.PositionOutput(self.get_object()).data)
 
 
 @extend_schema_view(get=extend_schema(parameters=[s.AppointmentQuery]),
@@ -202,15 +202,15 @@ class SubstitutionListApi(ListCreateApi):
 class SubstitutionDetailApi(GenericAPIView):
     serializer_class = s.SubstitutionOutput
 
-    def _get(self, pk: int) -> Any:
-        return _found(selectors.substitution_get_for_user(user=self.request.user, pk=pk))
+    def get_object(self) -> Any:
+        return _found(selectors.substitution_get_for_user(user=self.request.user, pk=self.kwargs["pk"]))
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(s.SubstitutionOutput(self._get(pk)).data)
+        return Response(s.SubstitutionOutput(self.get_object()).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        services.substitution_delete(actor=request.user, substitution=self._get(pk))
+        services.substitution_delete(actor=request.user, substitution=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -233,18 +233,18 @@ class EmployeeCardListApi(ListCreateApi):
 class EmployeeCardDetailApi(GenericAPIView):
     serializer_class = s.EmployeeCardOutput
 
-    def _get(self, pk: int) -> Any:
-        return _found(selectors.employee_card_get_for_user(user=self.request.user, pk=pk))
+    def get_object(self) -> Any:
+        return _found(selectors.employee_card_get_for_user(user=self.request.user, pk=self.kwargs["pk"]))
 
     def _out(self, card: EmployeeCard) -> dict[str, Any]:
         return s.EmployeeCardOutput(card, context={"hidden": hidden_fields(self.request.user, EmployeeCard)}).data
 
     def get(self, request: Request, pk: int) -> Response:
-        return Response(self._out(self._get(pk)))
+        return Response(self._out(self.get_object()))
 
     @extend_schema(request=s.EmployeeCardInput, responses=s.EmployeeCardOutput)
     def patch(self, request: Request, pk: int) -> Response:
-        card = self._get(pk)
+        card = self.get_object()
         data = s.EmployeeCardInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         card = services.employee_card_update(actor=request.user, card=card, **data.validated_data)
@@ -252,7 +252,7 @@ class EmployeeCardDetailApi(GenericAPIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        services.employee_card_delete(actor=request.user, card=self._get(pk))
+        services.employee_card_delete(actor=request.user, card=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
