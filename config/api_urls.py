@@ -1,8 +1,11 @@
 """Mounted at /api/v1/: each context contributes its routes."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from crm.core.api.views import NotFoundApi
 
 urlpatterns = [
     path("", include("crm.core.api.urls")),
     path("", include("crm.org.api.urls")),
+    re_path(r"", NotFoundApi.as_view(), name="api_not_found"),  # last: unknown paths get the JSON 404
 ]

@@ -148,6 +148,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # the API speaks JSON only
     "DEFAULT_SCHEMA_CLASS": "crm.core.api.schema.CrmAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "crm.core.api.pagination.CrmPagination",
     "PAGE_SIZE": 50,

@@ -7,12 +7,13 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
+
+from crm.org.models import Appointment, Position, Substitution
 
 
 def active_position_ids(user: Any) -> set[int]:
-    from crm.org.models import Appointment, Substitution
 
     today = timezone.localdate()
     held = Appointment.objects.active_on(today).filter(user=user, position__active=True).values_list("position_id", flat=True)
@@ -24,5 +25,8 @@ def active_position_ids(user: Any) -> set[int]:
 
 class PositionPermissionBackend(ModelBackend):
     def _get_group_permissions(self, user_obj: Any) -> QuerySet[Permission]:
-        positions = active_position_ids(user_obj)
-        return Permission.objects.filter(Q(group__user=user_obj) | Q(positions__in=positions)).distinct()
+        # Two narrow lookups instead of one OR across two joins: each uses its own index.
+        through = Position.permissions.through
+        ids = set(through.objects.filter(position_id__in=active_position_ids(user_obj)).values_list("permission_id", flat=True))
+        ids |= set(Permission.objects.filter(group__user=user_obj).values_list("pk", flat=True))
+        return Permission.objects.filter(pk__in=ids)

@@ -65,3 +65,12 @@ class LoginView(auth_views.LoginView):
         if any(e.code == "throttled" for e in form.non_field_errors().as_data()):
             response.status_code = 429
         return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Signing out also wipes pages the service worker kept for offline reading."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache"'
+        return response

@@ -2,13 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from crm.core.web import admin_views, views
-from crm.core.web.auth import LoginView
+from crm.core.web.auth import LoginView, LogoutView
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("dashboard/widgets/", views.dashboard_change, name="dashboard_change"),
     path("accounts/login/", LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
          name="password_change"),
     path("accounts/password/done/",
