@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "channels",
     "crm.core",
     "crm.org",
+    "crm.identities",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from crm.core.lists.models import SavedFilter
 from crm.core.numbering.models import DocumentNumbering, NumberCounter, NumberSequence
 from crm.core.permissions.models import FieldAccessRule, RecordRule
 from crm.core.scheduling.models import DueJob
+from crm.core.timeline.models import TimelineEntry
 
 __all__ = [
     "AuditEntry",
@@ -21,4 +22,5 @@ __all__ = [
     "NumberSequence",
     "RecordRule",
     "SavedFilter",
+    "TimelineEntry",
 ]

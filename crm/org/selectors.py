@@ -85,3 +85,10 @@ def employee_card_list_for_user(*, user: Any, search: str = "", include_deleted:
 
 def employee_card_get_for_user(*, user: Any, pk: int, include_deleted: bool = False) -> EmployeeCard | None:
     return employee_card_list_for_user(user=user, include_deleted=include_deleted).filter(pk=pk).first()
+
+
+def active_position_ids_for(user: Any) -> set[int]:
+    """Positions the user holds or stands in for today (rights and category access follow them)."""
+    from crm.org.backends import active_position_ids
+
+    return active_position_ids(user)

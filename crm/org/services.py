@@ -3,6 +3,7 @@ employee cards, user preferences, mail settings. Every write is audited."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -172,9 +173,10 @@ def employee_card_update(*, actor: Any, card: EmployeeCard, custom: dict[str, An
     before = dict(card.custom)
     if custom:
         custom_values_apply(obj=card, data=custom, partial=True)
+    candidate = copy.copy(card)  # validate on a copy: tracked_update must see the old values to diff and save
     for name, value in values.items():
-        setattr(card, name, value)
-    card.full_clean(exclude=["custom"])
+        setattr(candidate, name, value)
+    candidate.full_clean(exclude=["custom"])
     tracked_update(obj=card, actor=actor, **values)
     if card.custom != before:
         card.save(update_fields=["custom", "updated_at"])

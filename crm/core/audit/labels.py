@@ -16,6 +16,18 @@ VERBS = {
     "preferences_changed": gettext_lazy("preferences changed"),
     "ended": gettext_lazy("ended"),
     "defined": gettext_lazy("defined"),
+    "details_changed": gettext_lazy("details changed"),
+    "became_customer": gettext_lazy("became a customer"),
+    "phone_added": gettext_lazy("phone number added"),
+    "unknown_created": gettext_lazy("created as an unknown contact"),
+    "unknown_converted": gettext_lazy("converted from an unknown contact"),
+    "assigned": gettext_lazy("experts assigned"),
+    "contact_linked": gettext_lazy("contact person added"),
+    "contact_unlinked": gettext_lazy("contact person removed"),
+    "merged": gettext_lazy("merged"),
+    "merge_undone": gettext_lazy("merge undone"),
+    "imported": gettext_lazy("imported"),
+    "access_changed": gettext_lazy("access changed"),
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from crm.core.errors import CoreError, CoreErrorCode, PermissionDeniedError
@@ -29,6 +30,16 @@ BYPASS_WINDOW_PERM = "core.bypass_edit_window"
 class AccessPolicy:
     owner_field: str | None = "created_by"
     scopes: list[Scope] = field(default_factory=list)
+    # What "my own records" means when it is more than the creator (e.g. also the
+    # identities assigned to me): a function user -> Q over the model.
+    own_q: Callable[[Any], Q] | None = None
+
+    def own_filter(self, user: Any) -> Q | None:
+        if self.own_q is not None:
+            return self.own_q(user)
+        if self.owner_field is None:
+            return None
+        return Q(**{self.owner_field: user})
     # When the model declares `view_all_<model>` etc. in Meta.permissions, the plain
     # `view_<model>` grants only one's own records; otherwise it grants all of them.
 
@@ -86,9 +97,10 @@ def visible_to(user: Any, qs: models.QuerySet) -> models.QuerySet:
     if reach == "none":
         return qs.none()
     if reach == "own":
-        if policy.owner_field is None:
+        own = policy.own_filter(user)
+        if own is None:
             return qs.none()
-        qs = qs.filter(**{policy.owner_field: user})
+        qs = qs.filter(own)
     if not user.is_superuser:
         for scope in policy.scopes:
             qs = scope(user, qs)
@@ -114,9 +126,18 @@ def check(user: Any, action: Action, obj: models.Model) -> CoreError | None:
         return PermissionDeniedError()
     policy = policy_for(model)
     if reach == "own":
-        owner_id = getattr(obj, f"{policy.owner_field}_id", None) if policy.owner_field else None
-        if owner_id != user.pk:
+        own = policy.own_filter(user)
+        if own is None:
             return PermissionDeniedError()
+        if policy.own_q is None and policy.owner_field:
+            if getattr(obj, f"{policy.owner_field}_id", None) != user.pk:
+                return PermissionDeniedError()
+        elif not model._base_manager.filter(own, pk=obj.pk).exists():
+            return PermissionDeniedError()
+    if not user.is_superuser:
+        for scope in policy.scopes:  # e.g. an identity only in categories the user may not see
+            if not scope(user, model._base_manager.filter(pk=obj.pk)).exists():
+                return PermissionDeniedError()
     if action != "view" and not user.is_superuser and not user.has_perm(BYPASS_WINDOW_PERM):
         rule = record_rule_for(model)
         hours = None if rule is None else (rule.edit_window_hours if action == "change" else rule.delete_window_hours)

@@ -1,0 +1,53 @@
+"""Keeping identity histories in step with CRM items. Called by the items' services,
+inside their transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from crm.core.timeline.models import TimelineEntry
+
+
+@transaction.atomic
+def timeline_record(*, identity_ids: Iterable[int], item_type: str, item_id: str | int, occurred_at: dt.datetime,
+                    summary: str, actor: Any = None, extra: dict[str, Any] | None = None) -> None:
+    """Put an item in these identities' histories (and take it out of others')."""
+    ids = set(identity_ids)
+    key = str(item_id)
+    TimelineEntry.objects.filter(item_type=item_type, item_id=key).exclude(identity_id__in=ids).delete()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    for identity_id in ids:
+        TimelineEntry.objects.update_or_create(
+            identity_id=identity_id, item_type=item_type, item_id=key,
+            defaults={"occurred_at": occurred_at, "summary": summary[:300], "actor": user, "extra": extra or {},
+                      "hidden": False},
+        )
+
+
+def timeline_hide(*, item_type: str, item_id: str | int, hidden: bool = True) -> int:
+    """Soft-deleted items leave the history; restored ones come back."""
+    return TimelineEntry.objects.filter(item_type=item_type, item_id=str(item_id)).update(hidden=hidden)
+
+
+@transaction.atomic
+def timeline_move(*, from_identity_id: int, to_identity_id: int) -> list[int]:
+    """Merge: move one identity's history to another; returns the moved rows' ids (for undo).
+
+    Items already in the survivor's history (linked to both) keep the survivor's row.
+    """
+    existing = set(TimelineEntry.objects.filter(identity_id=to_identity_id).values_list("item_type", "item_id"))
+    rows = TimelineEntry.objects.filter(identity_id=from_identity_id)
+    moved, duplicates = [], []
+    for pk, item_type, item_id in rows.values_list("pk", "item_type", "item_id"):
+        (duplicates if (item_type, item_id) in existing else moved).append(pk)
+    TimelineEntry.objects.filter(pk__in=moved).update(identity_id=to_identity_id)
+    TimelineEntry.objects.filter(pk__in=duplicates).update(hidden=True)
+    return moved
+
+
+def timeline_unmove(*, row_ids: Iterable[int], to_identity_id: int) -> None:
+    TimelineEntry.objects.filter(pk__in=list(row_ids)).update(identity_id=to_identity_id)

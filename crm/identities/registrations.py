@@ -1,0 +1,51 @@
+"""What the identities context plugs into the platform: the 'identity' link type for
+custom fields, dashboard widgets (quick search, my assigned identities)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.customfields.registry import register_link_target
+from crm.core.dashboard.registry import Widget, register_widget
+from crm.core.timeline.registry import ItemType, register_item_type
+from crm.identities.events import EVENT_ITEM_TYPE
+from crm.identities.models import Identity
+
+
+def _existing(ids: Iterable[int]) -> set[int]:
+    return set(Identity.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
+def _label(pk: int) -> str:
+    identity = Identity.all_objects.filter(pk=pk).only("display_name").first()
+    return str(identity) if identity else f"#{pk}"
+
+
+register_link_target("identity", resolver=_existing, labeler=_label)
+
+
+def _assigned_context(user: Any) -> dict[str, Any]:
+    from crm.identities.selectors import assigned_identities
+
+    return {"identities": list(assigned_identities(user=user)[:8])}
+
+
+register_widget(Widget(key="quick_search", title=_("Quick search"), template="identities/widgets/quick_search.html",
+                       context=lambda user: {}, icon="bi-search", order=5))
+register_widget(Widget(key="my_identities", title=_("My assigned identities"),
+                       template="identities/widgets/my_identities.html", context=_assigned_context,
+                       icon="bi-person-check", order=30))
+
+
+# Profile history (ID-6): the identity's own milestones (created, became a customer,
+# merged, imported, number added from a call) are timeline items of type
+# "identities.event" whose id is the audit entry that recorded them.
+def _event_visible(user: Any, ids: Iterable[str]) -> set[str]:
+    return set(ids)  # whoever may open the profile may read its own milestones
+
+
+register_item_type(ItemType(key=EVENT_ITEM_TYPE, label=_("Profile event"), icon="bi-person-gear",
+                            url=lambda item_id: None, visible_ids=_event_visible))
