@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop 
 
 
 @pytest.fixture(autouse=True)
-def _english_by_default(settings):  # noqa: ANN001, ANN202
+def _english_by_default(settings):
     """Tests read messages in English unless they switch on purpose."""
     from django.utils import translation
 

@@ -22,8 +22,9 @@ def django_on_postgres(db_name: str = "crm_bench") -> None:
     os.environ.setdefault("CRM_DEBUG", "false")
     import psycopg
 
-    with psycopg.connect(host="127.0.0.1", port=os.environ["CRM_DB_PORT"], user="postgres", dbname="postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        host="127.0.0.1", port=os.environ["CRM_DB_PORT"], user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{db_name}"')

@@ -31,10 +31,14 @@ def seed_cards(count: int) -> None:
 
     have = EmployeeCard.objects.count()
     ct = ContentType.objects.get_for_model(EmployeeCard)
-    for key, kind, choices in (("grade", "number", []), ("size", "choice", [{"value": v} for v in "SMLX"]),
-                               ("contract_end", "date", [])):
+    for key, kind, choices in (
+        ("grade", "number", []),
+        ("size", "choice", [{"value": v} for v in "SMLX"]),
+        ("contract_end", "date", []),
+    ):
         definition, _ = CustomFieldDefinition.objects.get_or_create(
-            content_type=ct, key=key, defaults={"kind": kind, "labels": {"en": key}, "choices": choices})
+            content_type=ct, key=key, defaults={"kind": kind, "labels": {"en": key}, "choices": choices}
+        )
         _ensure_postgres_index(definition)
     if have >= count:
         return
@@ -45,10 +49,18 @@ def seed_cards(count: int) -> None:
     batch = []
     started = time.perf_counter()
     for i in range(have, count):
-        batch.append(EmployeeCard(
-            first_name=rng.choice(first), last_name=rng.choice(last), personnel_number=str(100000 + i),
-            custom={"grade": rng.randint(1, 20), "size": rng.choice("SMLX"),
-                    "contract_end": (dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 900))).isoformat()}))
+        batch.append(
+            EmployeeCard(
+                first_name=rng.choice(first),
+                last_name=rng.choice(last),
+                personnel_number=str(100000 + i),
+                custom={
+                    "grade": rng.randint(1, 20),
+                    "size": rng.choice("SMLX"),
+                    "contract_end": (dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 900))).isoformat(),
+                },
+            )
+        )
         if len(batch) == 5000:
             EmployeeCard.objects.bulk_create(batch)
             batch = []
@@ -103,14 +115,18 @@ def bench_due_jobs(rows: int = 10000) -> None:
         now = timezone.now()
         DueJob.objects.bulk_create([DueJob(kind="bench.noop", due_at=now) for _ in range(rows)], batch_size=5000)
         started = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, str(ROOT / "bench" / "_due_worker.py"), f"w{i}"], cwd=ROOT)
-                 for i in range(workers)]
+        procs = [
+            subprocess.Popen([sys.executable, str(ROOT / "bench" / "_due_worker.py"), f"w{i}"], cwd=ROOT)
+            for i in range(workers)
+        ]
         for p in procs:
             p.wait()
         elapsed = time.perf_counter() - started
         done = DueJob.objects.filter(kind="bench.noop", status=DueJob.Status.DONE).count()
-        print(f"{f'due jobs: {rows} due in the same minute, {workers} worker(s)':<58} {elapsed:8.1f} s  "
-              f"({done / elapsed:.0f} rows/s, {done} done)")
+        print(
+            f"{f'due jobs: {rows} due in the same minute, {workers} worker(s)':<58} {elapsed:8.1f} s  "
+            f"({done / elapsed:.0f} rows/s, {done} done)"
+        )
         DueJob.objects.filter(kind="bench.noop").delete()
 
 
@@ -122,12 +138,18 @@ def bench_custom_fields() -> None:
     grade = CustomFieldDefinition.objects.get(key="grade", content_type__model="employeecard")
     size = CustomFieldDefinition.objects.get(key="size", content_type__model="employeecard")
     base = EmployeeCard.objects.all()
-    measure("custom field: equality filter (choice), first 50",
-            lambda: list(custom_filter(base, definition=size, op="eq", value="M").order_by("pk")[:50]))
-    measure("custom field: range filter (number > 18), first 50",
-            lambda: list(custom_filter(base, definition=grade, op="gt", value=18).order_by("pk")[:50]))
-    measure("custom field: sort by number desc, first 50",
-            lambda: list(custom_order(base, definition=grade, descending=True)[:50]))
+    measure(
+        "custom field: equality filter (choice), first 50",
+        lambda: list(custom_filter(base, definition=size, op="eq", value="M").order_by("pk")[:50]),
+    )
+    measure(
+        "custom field: range filter (number > 18), first 50",
+        lambda: list(custom_filter(base, definition=grade, op="gt", value=18).order_by("pk")[:50]),
+    )
+    measure(
+        "custom field: sort by number desc, first 50",
+        lambda: list(custom_order(base, definition=grade, descending=True)[:50]),
+    )
 
 
 def bench_access_and_list() -> None:
@@ -139,14 +161,21 @@ def bench_access_and_list() -> None:
     admin = User.objects.filter(is_superuser=True).first() or User.objects.create_superuser("benchadmin", password="x")
     expert = User.objects.filter(username="sara").first()
     if expert is not None:
-        measure("permissions: resolve a user's rights from positions (cold)",
-                lambda: User.objects.get(pk=expert.pk).get_all_permissions())
-    measure("selector: employee cards visible to admin, first page",
-            lambda: list(employee_card_list_for_user(user=admin).order_by("last_name", "first_name", "pk")[:51]))
+        measure(
+            "permissions: resolve a user's rights from positions (cold)",
+            lambda: User.objects.get(pk=expert.pk).get_all_permissions(),
+        )
+    measure(
+        "selector: employee cards visible to admin, first page",
+        lambda: list(employee_card_list_for_user(user=admin).order_by("last_name", "first_name", "pk")[:51]),
+    )
     client = Client()
     client.force_login(admin)
-    measure("page: /org/employees/?cf_size=M&sort=-cf_grade (HTML, full render)",
-            lambda: client.get("/org/employees/?cf_size=M&sort=-cf_grade"), runs=100)
+    measure(
+        "page: /org/employees/?cf_size=M&sort=-cf_grade (HTML, full render)",
+        lambda: client.get("/org/employees/?cf_size=M&sort=-cf_grade"),
+        runs=100,
+    )
 
 
 def main() -> None:

@@ -7,5 +7,6 @@ from crm.core.api.views import NotFoundApi
 urlpatterns = [
     path("", include("crm.core.api.urls")),
     path("", include("crm.org.api.urls")),
+    path("", include("crm.identities.api.urls")),
     re_path(r"", NotFoundApi.as_view(), name="api_not_found"),  # last: unknown paths get the JSON 404
 ]

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_str
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 from config.settings.base import CRM_DEMO_ADMIN_PASSWORD, SECRET_KEY
 
 DEBUG = False

@@ -8,10 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from crm.core.dashboard import builtin_widgets  # noqa: F401 - registers widgets
         from crm.core import checks  # noqa: F401 - registers system checks
-        from crm.core.web import nav_entries  # noqa: F401 - registers settings pages
+        from crm.core.dashboard import builtin_widgets  # noqa: F401 - registers widgets
         from crm.core.demo.platform import load as load_platform_demo
         from crm.core.demo.registry import register_demo_loader
+        from crm.core.web import nav_entries  # noqa: F401 - registers settings pages
 
         register_demo_loader("platform", 10, load_platform_demo)

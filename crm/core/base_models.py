@@ -44,7 +44,7 @@ class SoftDeleteModel(models.Model):
     )
 
     objects = LiveManager()
-    all_objects = models.Manager()
+    all_objects = models.Manager()  # noqa: DJ012 - a second manager, not a field
 
     class Meta:
         abstract = True

@@ -27,20 +27,69 @@ DEPARTMENTS = [  # (key, name, parent key)
 ]
 POSITIONS = [  # (key, title, department, reports_to, manager, permission codenames)
     ("ceo", "مدیر عامل", "board", None, True, "*"),
-    ("office_manager", "مدیر دفتر", "office", "ceo", False,
-     ["org.view_department", "org.view_position", "org.view_appointment", "org.view_user",
-      "org.view_all_employeecard", "org.view_employeecard", "core.view_auditentry"]),
-    ("sales_manager", "مدیر فروش", "sales", "ceo", True,
-     ["org.view_department", "org.view_position", "org.view_user", "org.view_all_employeecard",
-      "org.view_employeecard", "org.change_all_employeecard", "org.change_employeecard",
-      "core.share_savedfilter"]),
-    ("sales_expert", "کارشناس فروش", "sales_tehran", "sales_manager", False,
-     ["org.view_department", "org.view_employeecard", "org.add_employeecard", "org.change_employeecard"]),
-    ("service_expert", "کارشناس امور مشتریان", "service", "ceo", False,
-     ["org.view_department", "org.view_employeecard"]),
+    (
+        "office_manager",
+        "مدیر دفتر",
+        "office",
+        "ceo",
+        False,
+        [
+            "org.view_department",
+            "org.view_position",
+            "org.view_appointment",
+            "org.view_user",
+            "org.view_all_employeecard",
+            "org.view_employeecard",
+            "core.view_auditentry",
+        ],
+    ),
+    (
+        "sales_manager",
+        "مدیر فروش",
+        "sales",
+        "ceo",
+        True,
+        [
+            "org.view_department",
+            "org.view_position",
+            "org.view_user",
+            "org.view_all_employeecard",
+            "org.view_employeecard",
+            "org.change_all_employeecard",
+            "org.change_employeecard",
+            "core.share_savedfilter",
+        ],
+    ),
+    (
+        "sales_expert",
+        "کارشناس فروش",
+        "sales_tehran",
+        "sales_manager",
+        False,
+        ["org.view_department", "org.view_employeecard", "org.add_employeecard", "org.change_employeecard"],
+    ),
+    (
+        "service_expert",
+        "کارشناس امور مشتریان",
+        "service",
+        "ceo",
+        False,
+        ["org.view_department", "org.view_employeecard"],
+    ),
     ("warehouse_keeper", "انباردار", "warehouse", "ceo", False, ["org.view_department"]),
-    ("accountant", "حسابدار", "finance", "ceo", False, ["org.view_department", "org.view_all_employeecard",
-                                                     "org.view_employeecard", "org.view_sensitive_employeecard"]),
+    (
+        "accountant",
+        "حسابدار",
+        "finance",
+        "ceo",
+        False,
+        [
+            "org.view_department",
+            "org.view_all_employeecard",
+            "org.view_employeecard",
+            "org.view_sensitive_employeecard",
+        ],
+    ),
 ]
 STAFF = [  # (username, first, last, position key)
     ("ceo", "بهروز", "کریمی", "ceo"),
@@ -55,14 +104,24 @@ STAFF = [  # (username, first, last, position key)
     ("james", "James", "Miller", "sales_expert"),
 ]
 CUSTOM_FIELDS = [
-    ("shirt_size", "choice", {"fa": "سایز لباس فرم", "en": "Uniform size", "uk": "Розмір форми"},
-     [{"value": s, "labels": {}} for s in ("S", "M", "L", "XL")]),
+    (
+        "shirt_size",
+        "choice",
+        {"fa": "سایز لباس فرم", "en": "Uniform size", "uk": "Розмір форми"},
+        [{"value": s, "labels": {}} for s in ("S", "M", "L", "XL")],
+    ),
     ("grade", "number", {"fa": "پایه حقوقی", "en": "Salary grade", "uk": "Тарифний розряд"}, []),
     ("contract_end", "date", {"fa": "پایان قرارداد", "en": "Contract ends", "uk": "Кінець контракту"}, []),
-    ("languages", "multi_choice", {"fa": "زبان‌ها", "en": "Languages", "uk": "Мови"},
-     [{"value": "fa", "labels": {"fa": "فارسی", "en": "Persian", "uk": "Перська"}},
-      {"value": "en", "labels": {"fa": "انگلیسی", "en": "English", "uk": "Англійська"}},
-      {"value": "uk", "labels": {"fa": "اوکراینی", "en": "Ukrainian", "uk": "Українська"}}]),
+    (
+        "languages",
+        "multi_choice",
+        {"fa": "زبان‌ها", "en": "Languages", "uk": "Мови"},
+        [
+            {"value": "fa", "labels": {"fa": "فارسی", "en": "Persian", "uk": "Перська"}},
+            {"value": "en", "labels": {"fa": "انگلیسی", "en": "English", "uk": "Англійська"}},
+            {"value": "uk", "labels": {"fa": "اوکراینی", "en": "Ukrainian", "uk": "Українська"}},
+        ],
+    ),
     ("emergency_contact", "text", {"fa": "تماس اضطراری", "en": "Emergency contact", "uk": "Екстрений контакт"}, []),
 ]
 
@@ -78,8 +137,10 @@ def _permissions(codes: Any) -> list[Permission]:
 
 
 def _admin() -> User:
-    admin, created = User.objects.get_or_create(username="admin", defaults={
-        "is_superuser": True, "is_staff": True, "first_name": "مدیر", "last_name": "سامانه", "language": ""})
+    admin, created = User.objects.get_or_create(
+        username="admin",
+        defaults={"is_superuser": True, "is_staff": True, "first_name": "مدیر", "last_name": "سامانه", "language": ""},
+    )
     if created:
         admin.set_password(settings.CRM_DEMO_ADMIN_PASSWORD)
         admin.save()
@@ -93,19 +154,29 @@ def load(rng: Any) -> None:
     for key, name, parent_key in DEPARTMENTS:
         parent = departments.get(parent_key) if parent_key else None
         departments[key] = Department.objects.filter(name=name).first() or services.department_create(
-            actor=admin, name=name, parent=parent, code=key.upper()[:10])
+            actor=admin, name=name, parent=parent, code=key.upper()[:10]
+        )
     positions: dict[str, Position] = {}
     for key, title, dept_key, boss, manager, codes in POSITIONS:
         existing = Position.objects.filter(title=title, department=departments[dept_key]).first()
         positions[key] = services.position_save(
-            actor=admin, position=existing, title=title, department=departments[dept_key],
-            reports_to=positions.get(boss) if boss else None, is_manager=manager, permissions=_permissions(codes))
+            actor=admin,
+            position=existing,
+            title=title,
+            department=departments[dept_key],
+            reports_to=positions.get(boss) if boss else None,
+            is_manager=manager,
+            permissions=_permissions(codes),
+        )
     start = timezone.localdate() - dt.timedelta(days=400)
     vocab = vocabulary()
     ct = ContentType.objects.get_for_model(EmployeeCard)
     for position, (key, kind, labels, choices) in enumerate(CUSTOM_FIELDS):
-        CustomFieldDefinition.objects.get_or_create(content_type=ct, key=key, defaults={
-            "kind": kind, "labels": labels, "choices": choices, "position": position})
+        CustomFieldDefinition.objects.get_or_create(
+            content_type=ct,
+            key=key,
+            defaults={"kind": kind, "labels": labels, "choices": choices, "position": position},
+        )
     for username, first, last, pos_key in STAFF:
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
         if created:
@@ -113,21 +184,41 @@ def load(rng: Any) -> None:
             user.language = "uk" if username == "olena" else ("en" if username == "james" else "")
             user.save()
         if not Appointment.objects.filter(user=user, position=positions[pos_key]).exists():
-            services.appointment_create(actor=admin, user=user, position=positions[pos_key], start_date=start,
-                                        decree_number=f"1403/{rng.randint(100, 999)}")
+            services.appointment_create(
+                actor=admin,
+                user=user,
+                position=positions[pos_key],
+                start_date=start,
+                decree_number=f"1403/{rng.randint(100, 999)}",
+            )
         prefix = rng.choice([p for group in vocab["iran_mobile_prefixes"].values() for p in group])
         if EmployeeCard.all_objects.filter(user=user).exists():
             continue
         services.employee_card_create(
-            actor=admin, user=user, first_name=first, last_name=last, personnel_number=f"{rng.randint(1000, 9999)}",
-            mobile=f"{prefix}{rng.randint(1000000, 9999999)}", national_id=f"{rng.randint(10**9, 10**10 - 1)}",
-            email=f"{username}@example.com", hire_date=start + dt.timedelta(days=rng.randint(0, 300)),
+            actor=admin,
+            user=user,
+            first_name=first,
+            last_name=last,
+            personnel_number=f"{rng.randint(1000, 9999)}",
+            mobile=f"{prefix}{rng.randint(1000000, 9999999)}",
+            national_id=f"{rng.randint(10**9, 10**10 - 1)}",
+            email=f"{username}@example.com",
+            hire_date=start + dt.timedelta(days=rng.randint(0, 300)),
             birth_date=dt.date(rng.randint(1970, 2000), rng.randint(1, 12), rng.randint(1, 28)),
-            custom={"shirt_size": rng.choice(["S", "M", "L", "XL"]), "grade": rng.randint(1, 12),
-                    "contract_end": (timezone.localdate() + dt.timedelta(days=rng.randint(30, 700))).isoformat(),
-                    "languages": sorted({"fa", rng.choice(["en", "uk", "fa"])})})
+            custom={
+                "shirt_size": rng.choice(["S", "M", "L", "XL"]),
+                "grade": rng.randint(1, 12),
+                "contract_end": (timezone.localdate() + dt.timedelta(days=rng.randint(30, 700))).isoformat(),
+                "languages": sorted({"fa", rng.choice(["en", "uk", "fa"])}),
+            },
+        )
     today = timezone.localdate()
     if not Substitution.objects.filter(position=positions["sales_manager"]).exists():
-        services.substitution_create(actor=admin, position=positions["sales_manager"],
-                                     substitute=User.objects.get(username="sara"), start_date=today + dt.timedelta(days=7),
-                                     end_date=today + dt.timedelta(days=21), reason="مرخصی مدیر فروش")
+        services.substitution_create(
+            actor=admin,
+            position=positions["sales_manager"],
+            substitute=User.objects.get(username="sara"),
+            start_date=today + dt.timedelta(days=7),
+            end_date=today + dt.timedelta(days=21),
+            reason="مرخصی مدیر فروش",
+        )

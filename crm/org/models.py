@@ -22,7 +22,9 @@ class User(AbstractUser):
         JALALI = "jalali", _("Jalali (Solar Hijri)")
         GREGORIAN = "gregorian", _("Gregorian")
 
-    language = models.CharField(_("language"), max_length=8, blank=True, choices=[("", _("By browser"))] + list(settings.LANGUAGES))
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=[("", _("By browser")), *settings.LANGUAGES]
+    )
     calendar = models.CharField(_("calendar"), max_length=10, blank=True, choices=Calendar.choices)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     notify_by_email = models.BooleanField(_("also send notifications by email"), default=False)
@@ -40,8 +42,14 @@ class Department(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=150)
     code = models.CharField(_("code"), max_length=30, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("parent department"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent department"),
+    )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     active = models.BooleanField(_("active"), default=True)
@@ -59,11 +67,16 @@ class Position(TimeStampedModel):
     """A post in the org chart. Permissions belong to the post, not to the person."""
 
     title = models.CharField(_("title"), max_length=150)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="positions", verbose_name=_("department"))
-    reports_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
-                                   verbose_name=_("reports to"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="positions", verbose_name=_("department")
+    )
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports", verbose_name=_("reports to")
+    )
     is_manager = models.BooleanField(_("manages the department"), default=False)
-    permissions = models.ManyToManyField(Permission, blank=True, related_name="positions", verbose_name=_("permissions"))
+    permissions = models.ManyToManyField(
+        Permission, blank=True, related_name="positions", verbose_name=_("permissions")
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -84,8 +97,12 @@ class AppointmentQuerySet(models.QuerySet):
 class Appointment(TimeStampedModel, OwnedModel):
     """An organisational decree: a user holds a position from start_date to end_date."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("user"))
-    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("position"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("user")
+    )
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("position")
+    )
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
     decree_number = models.CharField(_("decree number"), max_length=40, blank=True)
@@ -96,8 +113,12 @@ class Appointment(TimeStampedModel, OwnedModel):
     class Meta:
         ordering = ["-start_date", "-id"]
         indexes = [models.Index(fields=["user", "start_date"], name="appointment_user_idx")]
-        constraints = [models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                                              name="appointment_dates_ordered")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="appointment_dates_ordered",
+            )
+        ]
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
 
@@ -108,9 +129,12 @@ class Appointment(TimeStampedModel, OwnedModel):
 class Substitution(TimeStampedModel, OwnedModel):
     """A deputy who holds a position's rights for a date range while its holder is away."""
 
-    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="substitutions", verbose_name=_("position"))
-    substitute = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="substitutions",
-                                   verbose_name=_("substitute"))
+    position = models.ForeignKey(
+        Position, on_delete=models.CASCADE, related_name="substitutions", verbose_name=_("position")
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="substitutions", verbose_name=_("substitute")
+    )
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"))
     reason = models.CharField(_("reason"), max_length=255, blank=True)
@@ -119,8 +143,9 @@ class Substitution(TimeStampedModel, OwnedModel):
 
     class Meta:
         ordering = ["-start_date", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")),
-                                              name="substitution_dates_ordered")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="substitution_dates_ordered")
+        ]
         verbose_name = _("substitution")
         verbose_name_plural = _("substitutions")
 
@@ -131,8 +156,14 @@ class Substitution(TimeStampedModel, OwnedModel):
 class EmployeeCard(TimeStampedModel, SoftDeleteModel, OwnedModel, HasCustomFields):
     """The employee's card (PL-11), linked to their user; takes custom fields (PL-3)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="employee_card", verbose_name=_("user"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employee_card",
+        verbose_name=_("user"),
+    )
     personnel_number = models.CharField(_("personnel number"), max_length=30, blank=True)
     first_name = models.CharField(_("first name"), max_length=80)
     last_name = models.CharField(_("last name"), max_length=80)
@@ -165,8 +196,12 @@ class MailServerSettings(models.Model):
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
     smtp_username = models.CharField(_("SMTP username"), max_length=255, blank=True)
     smtp_password = EncryptedTextField(_("SMTP password"), blank=True)
-    smtp_security = models.CharField(_("SMTP security"), max_length=10, default="starttls",
-                                     choices=[("none", _("None")), ("starttls", "STARTTLS"), ("ssl", "SSL/TLS")])
+    smtp_security = models.CharField(
+        _("SMTP security"),
+        max_length=10,
+        default="starttls",
+        choices=[("none", _("None")), ("starttls", "STARTTLS"), ("ssl", "SSL/TLS")],
+    )
     default_from = models.EmailField(_("default sender"), blank=True)
     imap_host = models.CharField(_("IMAP host"), max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)

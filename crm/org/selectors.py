@@ -26,8 +26,11 @@ def position_list_for_user(*, user: Any, department: Department | None = None) -
     if department is not None:
         qs = qs.filter(department__path__startswith=department.path)
     return qs.prefetch_related(
-        Prefetch("appointments", queryset=Appointment.objects.active_on(today).select_related("user"),
-                 to_attr="current_appointments")
+        Prefetch(
+            "appointments",
+            queryset=Appointment.objects.active_on(today).select_related("user"),
+            to_attr="current_appointments",
+        )
     )
 
 
@@ -68,18 +71,29 @@ def user_positions(*, user: Any) -> dict[str, list[Any]]:
     """What the user holds today: own appointments and substitutions (for the profile widget)."""
     today = timezone.localdate()
     return {
-        "appointments": list(Appointment.objects.active_on(today).filter(user=user).select_related("position__department")),
-        "substitutions": list(Substitution.objects.active_on(today).filter(substitute=user).select_related("position__department")),
+        "appointments": list(
+            Appointment.objects.active_on(today).filter(user=user).select_related("position__department")
+        ),
+        "substitutions": list(
+            Substitution.objects.active_on(today).filter(substitute=user).select_related("position__department")
+        ),
     }
 
 
-def employee_card_list_for_user(*, user: Any, search: str = "", include_deleted: bool = False) -> QuerySet[EmployeeCard]:
+def employee_card_list_for_user(
+    *, user: Any, search: str = "", include_deleted: bool = False
+) -> QuerySet[EmployeeCard]:
     base = EmployeeCard.all_objects.all() if include_deleted else EmployeeCard.objects.all()
     qs = visible_to(user, base).select_related("user")
     if search:
         term = normalize_search(search)
-        qs = qs.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(personnel_number__icontains=term)
-                       | Q(mobile__icontains=term) | Q(email__icontains=term))
+        qs = qs.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(personnel_number__icontains=term)
+            | Q(mobile__icontains=term)
+            | Q(email__icontains=term)
+        )
     return qs
 
 

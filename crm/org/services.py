@@ -29,14 +29,19 @@ def department_create(*, actor: Any, name: str, parent: Department | None = None
     department = Department.objects.create(name=name.strip(), parent=parent, code=code.strip())
     department.path, department.depth = _path_of(parent, department.pk)
     department.save(update_fields=["path", "depth"])
-    audit_record(actor=actor, target=department, action="department.created",
-                 changes={"name": [None, department.name], "parent": [None, parent.pk if parent else None]})
+    audit_record(
+        actor=actor,
+        target=department,
+        action="department.created",
+        changes={"name": [None, department.name], "parent": [None, parent.pk if parent else None]},
+    )
     return department
 
 
 @transaction.atomic
-def department_update(*, actor: Any, department: Department, name: str, parent: Department | None, code: str = "",
-                      active: bool = True) -> Department:
+def department_update(
+    *, actor: Any, department: Department, name: str, parent: Department | None, code: str = "", active: bool = True
+) -> Department:
     require_perm(actor, "org.change_department")
     department = Department.objects.select_for_update().get(pk=department.pk)
     if parent is not None and parent.path.startswith(department.path):
@@ -47,7 +52,7 @@ def department_update(*, actor: Any, department: Department, name: str, parent: 
     if new_path != old_path:
         shift = new_depth - department.depth
         for child in Department.objects.filter(path__startswith=old_path).select_for_update():
-            child.path = new_path + child.path[len(old_path):]
+            child.path = new_path + child.path[len(old_path) :]
             child.depth += shift
             child.save(update_fields=["path", "depth"])
     return department
@@ -63,13 +68,26 @@ def department_delete(*, actor: Any, department: Department) -> None:
 
 
 @transaction.atomic
-def position_save(*, actor: Any, position: Position | None = None, title: str, department: Department,
-                  reports_to: Position | None = None, is_manager: bool = False, active: bool = True,
-                  permissions: list[Permission] | None = None) -> Position:
+def position_save(
+    *,
+    actor: Any,
+    position: Position | None = None,
+    title: str,
+    department: Department,
+    reports_to: Position | None = None,
+    is_manager: bool = False,
+    active: bool = True,
+    permissions: list[Permission] | None = None,
+) -> Position:
     """Create or update a position; its permission set is replaced when given (audited)."""
     require_perm(actor, "org.change_position" if position else "org.add_position")
-    values = {"title": title.strip(), "department": department, "reports_to": reports_to,
-              "is_manager": is_manager, "active": active}
+    values = {
+        "title": title.strip(),
+        "department": department,
+        "reports_to": reports_to,
+        "is_manager": is_manager,
+        "active": active,
+    }
     if position is None:
         position = tracked_create(obj=Position(**values), actor=actor)  # type: ignore[assignment]
     else:
@@ -79,10 +97,15 @@ def position_save(*, actor: Any, position: Position | None = None, title: str, d
         position.permissions.set(permissions)
         after = {(p.content_type.app_label, p.codename) for p in permissions}
         if before != after:
-            audit_record(actor=actor, target=position, action="position.permissions_changed", changes={
-                "added": sorted(f"{a}.{c}" for a, c in after - before),
-                "removed": sorted(f"{a}.{c}" for a, c in before - after),
-            })
+            audit_record(
+                actor=actor,
+                target=position,
+                action="position.permissions_changed",
+                changes={
+                    "added": sorted(f"{a}.{c}" for a, c in after - before),
+                    "removed": sorted(f"{a}.{c}" for a, c in before - after),
+                },
+            )
     return position
 
 
@@ -92,8 +115,16 @@ def _overlap(qs: Any, start: dt.date, end: dt.date | None) -> Any:
 
 
 @transaction.atomic
-def appointment_create(*, actor: Any, user: User, position: Position, start_date: dt.date,
-                       end_date: dt.date | None = None, decree_number: str = "", note: str = "") -> Appointment:
+def appointment_create(
+    *,
+    actor: Any,
+    user: User,
+    position: Position,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    decree_number: str = "",
+    note: str = "",
+) -> Appointment:
     """Appoint a user to a position. Their rights follow the position from `start_date`."""
     require_perm(actor, "org.add_appointment")
     if end_date and end_date < start_date:
@@ -103,8 +134,15 @@ def appointment_create(*, actor: Any, user: User, position: Position, start_date
     Position.objects.select_for_update().get(pk=position.pk)  # serialise appointments to one post
     if _overlap(Appointment.objects.filter(user=user, position=position), start_date, end_date).exists():
         raise OrgError(OrgErrorCode.APPOINTMENT_OVERLAP, user=str(user))
-    appointment = Appointment(user=user, position=position, start_date=start_date, end_date=end_date,
-                              decree_number=decree_number, note=note, created_by=actor)
+    appointment = Appointment(
+        user=user,
+        position=position,
+        start_date=start_date,
+        end_date=end_date,
+        decree_number=decree_number,
+        note=note,
+        created_by=actor,
+    )
     return tracked_create(obj=appointment, actor=actor)  # type: ignore[return-value]
 
 
@@ -119,8 +157,9 @@ def appointment_end(*, actor: Any, appointment: Appointment, end_date: dt.date) 
 
 
 @transaction.atomic
-def appointment_move(*, actor: Any, user: User, from_position: Position, to_position: Position,
-                     on: dt.date, decree_number: str = "") -> Appointment:
+def appointment_move(
+    *, actor: Any, user: User, from_position: Position, to_position: Position, on: dt.date, decree_number: str = ""
+) -> Appointment:
     """Move a person to a new post: the old appointment ends the day before `on`."""
     current = Appointment.objects.active_on(on).filter(user=user, position=from_position).first()
     if current is not None:
@@ -129,15 +168,22 @@ def appointment_move(*, actor: Any, user: User, from_position: Position, to_posi
 
 
 @transaction.atomic
-def substitution_create(*, actor: Any, position: Position, substitute: User, start_date: dt.date,
-                        end_date: dt.date, reason: str = "") -> Substitution:
+def substitution_create(
+    *, actor: Any, position: Position, substitute: User, start_date: dt.date, end_date: dt.date, reason: str = ""
+) -> Substitution:
     require_perm(actor, "org.add_substitution")
     if end_date < start_date:
         raise OrgError(OrgErrorCode.DATES_ORDER)
     if Appointment.objects.active_on(start_date).filter(user=substitute, position=position).exists():
         raise OrgError(OrgErrorCode.SUBSTITUTE_IS_HOLDER)
-    substitution = Substitution(position=position, substitute=substitute, start_date=start_date, end_date=end_date,
-                                reason=reason, created_by=actor)
+    substitution = Substitution(
+        position=position,
+        substitute=substitute,
+        start_date=start_date,
+        end_date=end_date,
+        reason=reason,
+        created_by=actor,
+    )
     return tracked_create(obj=substitution, actor=actor)  # type: ignore[return-value]
 
 
@@ -148,8 +194,18 @@ def substitution_delete(*, actor: Any, substitution: Substitution) -> None:
     substitution.delete()
 
 
-EMPLOYEE_FIELDS = ["user", "personnel_number", "first_name", "last_name", "national_id", "mobile", "email",
-                   "birth_date", "hire_date", "notes"]
+EMPLOYEE_FIELDS = [
+    "user",
+    "personnel_number",
+    "first_name",
+    "last_name",
+    "national_id",
+    "mobile",
+    "email",
+    "birth_date",
+    "hire_date",
+    "notes",
+]
 
 
 @transaction.atomic
@@ -163,8 +219,9 @@ def employee_card_create(*, actor: Any, custom: dict[str, Any] | None = None, **
 
 
 @transaction.atomic
-def employee_card_update(*, actor: Any, card: EmployeeCard, custom: dict[str, Any] | None = None,
-                         **values: Any) -> EmployeeCard:
+def employee_card_update(
+    *, actor: Any, card: EmployeeCard, custom: dict[str, Any] | None = None, **values: Any
+) -> EmployeeCard:
     card = EmployeeCard.objects.select_for_update().get(pk=card.pk)
     require(actor, "change", card)
     changed = {k for k, v in values.items() if getattr(card, k) != v}
@@ -191,17 +248,38 @@ def employee_card_delete(*, actor: Any, card: EmployeeCard) -> None:
 
 @transaction.atomic
 def user_preferences_set(*, actor: User, language: str, calendar: str, notify_by_email: bool) -> User:
-    tracked_update(obj=actor, actor=actor, action="user.preferences_changed", language=language, calendar=calendar,
-                   notify_by_email=notify_by_email)
+    tracked_update(
+        obj=actor,
+        actor=actor,
+        action="user.preferences_changed",
+        language=language,
+        calendar=calendar,
+        notify_by_email=notify_by_email,
+    )
     return actor
 
 
 @transaction.atomic
-def user_create(*, actor: Any, username: str, password: str, first_name: str = "", last_name: str = "",
-                email: str = "", language: str = "", calendar: str = "") -> User:
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    language: str = "",
+    calendar: str = "",
+) -> User:
     require_perm(actor, "org.add_user")
-    user = User(username=username.strip(), first_name=first_name, last_name=last_name, email=email,
-                language=language, calendar=calendar)
+    user = User(
+        username=username.strip(),
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        language=language,
+        calendar=calendar,
+    )
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from crm.org.models import Appointment, Department, Position, User
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test users only
 
 
 def perms(*names: str) -> list[Permission]:
@@ -35,8 +35,9 @@ def make_position(title: str, permissions: Iterable[str] = (), department: Depar
 
 
 def appoint(user: User, position: Position, start: dt.date | None = None, end: dt.date | None = None) -> Appointment:
-    return Appointment.objects.create(user=user, position=position,
-                                      start_date=start or timezone.localdate() - dt.timedelta(days=30), end_date=end)
+    return Appointment.objects.create(
+        user=user, position=position, start_date=start or timezone.localdate() - dt.timedelta(days=30), end_date=end
+    )
 
 
 def make_user(username: str, **extra: Any) -> User:
@@ -56,10 +57,16 @@ def alice(db: Any) -> User:
 
 @pytest.fixture
 def bob_position(db: Any) -> Position:
-    return make_position("Sales expert", [
-        "org.view_department", "org.view_employeecard", "org.add_employeecard", "org.change_employeecard",
-        "org.delete_employeecard",
-    ])
+    return make_position(
+        "Sales expert",
+        [
+            "org.view_department",
+            "org.view_employeecard",
+            "org.add_employeecard",
+            "org.change_employeecard",
+            "org.delete_employeecard",
+        ],
+    )
 
 
 @pytest.fixture

@@ -12,5 +12,13 @@ def _context(user: Any) -> dict[str, Any]:
     return user_positions(user=user)
 
 
-register_widget(Widget(key="my_positions", title=_("My positions"), template="org/widgets/my_positions.html",
-                       context=_context, icon="bi-diagram-3", order=20))
+register_widget(
+    Widget(
+        key="my_positions",
+        title=_("My positions"),
+        template="org/widgets/my_positions.html",
+        context=_context,
+        icon="bi-diagram-3",
+        order=20,
+    )
+)

@@ -13,8 +13,7 @@ from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PERSIAN_MONTHS = ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
-                  "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"]
+PERSIAN_MONTHS = ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"]
 
 
 def _set_language(page: Page, base: str, language: str) -> None:
@@ -54,7 +53,10 @@ def test_persian_admin_builds_the_org_chart(page: Page, live_server, demo_data, 
     page.goto(f"{base}/org/positions/new/")
     page.fill("#id_title", "کارشناس پشتیبانی")
     page.select_option("#id_department", label="واحد پشتیبانی فنی")
-    page.select_option("#id_permissions", value=[page.locator("#id_permissions option", has_text="org.view_employeecard").first.get_attribute("value")])
+    page.select_option(
+        "#id_permissions",
+        value=[page.locator("#id_permissions option", has_text="org.view_employeecard").first.get_attribute("value")],
+    )
     page.locator("form.card button[type=submit]").click()
     expect(page.locator("table")).to_contain_text("کارشناس پشتیبانی")
 
@@ -71,7 +73,9 @@ def test_persian_admin_builds_the_org_chart(page: Page, live_server, demo_data, 
     page.locator("form.card button[type=submit]").click()
     table = page.get_by_test_id("appointments")
     expect(table).to_contain_text("کارشناس پشتیبانی")
-    expect(table).to_contain_text(f"{first.year}/{first.month:02d}/01".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    expect(table).to_contain_text(
+        f"{first.year}/{first.month:02d}/01".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    )
     page.screenshot(path=str(shots / "fa-appointments.png"), full_page=True)
 
     page.goto(f"{base}/org/")

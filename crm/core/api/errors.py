@@ -1,6 +1,6 @@
 """One error shape for the whole API:
 
-    {"error": {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}}
+{"error": {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}}
 """
 
 from __future__ import annotations
@@ -66,4 +66,9 @@ ERROR_SCHEMA = {
     },
     "required": ["error"],
 }
-HTTP_ERRORS = (status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND)
+HTTP_ERRORS = (
+    status.HTTP_400_BAD_REQUEST,
+    status.HTTP_401_UNAUTHORIZED,
+    status.HTTP_403_FORBIDDEN,
+    status.HTTP_404_NOT_FOUND,
+)

@@ -52,14 +52,20 @@ class CrmPagination(BasePagination):
         if page is None:
             return None
         url = self.request.build_absolute_uri()
-        return remove_query_param(url, self.page_query_param) if page == 1 else replace_query_param(url, self.page_query_param, page)
+        return (
+            remove_query_param(url, self.page_query_param)
+            if page == 1
+            else replace_query_param(url, self.page_query_param, page)
+        )
 
     def get_paginated_response(self, data: Any) -> Response:
-        return Response({
-            "next": self._link(self.page + 1 if self.has_next else None),
-            "previous": self._link(self.page - 1 if self.page > 1 else None),
-            "results": data,
-        })
+        return Response(
+            {
+                "next": self._link(self.page + 1 if self.has_next else None),
+                "previous": self._link(self.page - 1 if self.page > 1 else None),
+                "results": data,
+            }
+        )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -74,9 +80,17 @@ class CrmPagination(BasePagination):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
-            {"name": self.page_query_param, "required": False, "in": "query",
-             "description": "1-based page number; a page past the end is a 404",
-             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page}},
-            {"name": self.page_size_query_param, "required": False, "in": "query",
-             "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "1-based page number; a page past the end is a 404",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
         ]

@@ -16,5 +16,10 @@ def query_params(serializer_class: type[serializers.Serializer], request: Reques
 
 
 class SearchQuery(serializers.Serializer):
-    search = serializers.CharField(required=False, allow_blank=True, max_length=100, default="",
-                                   help_text="words to look for (Persian and Arabic letters are matched alike)")
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        default="",
+        help_text="words to look for (Persian and Arabic letters are matched alike)",
+    )

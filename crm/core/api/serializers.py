@@ -19,8 +19,9 @@ class CustomFieldDefinitionOutput(serializers.ModelSerializer):
 
 
 class CustomFieldQuery(serializers.Serializer):
-    model = serializers.CharField(required=False, allow_blank=True, max_length=100, default="",
-                                  help_text="model name, e.g. employeecard")
+    model = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, default="", help_text="model name, e.g. employeecard"
+    )
 
 
 class SequenceOutput(serializers.ModelSerializer):
@@ -28,7 +29,18 @@ class SequenceOutput(serializers.ModelSerializer):
 
     class Meta:
         model = NumberSequence
-        fields = ["id", "key", "name", "prefix", "pattern", "start", "padding", "year_mode", "reset_yearly", "next_number"]
+        fields = [
+            "id",
+            "key",
+            "name",
+            "prefix",
+            "pattern",
+            "start",
+            "padding",
+            "year_mode",
+            "reset_yearly",
+            "next_number",
+        ]
 
     def get_next_number(self, obj: NumberSequence) -> str:
         from crm.core.numbering.services import sequence_preview
@@ -59,4 +71,14 @@ class AuditEntryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEntry
-        fields = ["id", "created_at", "actor", "actor_label", "action", "target_type", "target_id", "target_label", "changes"]
+        fields = [
+            "id",
+            "created_at",
+            "actor",
+            "actor_label",
+            "action",
+            "target_type",
+            "target_id",
+            "target_label",
+            "changes",
+        ]

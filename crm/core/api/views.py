@@ -32,8 +32,11 @@ from crm.core.numbering.models import NumberSequence
 class ModelPermissions(permissions.DjangoModelPermissions):
     """Reads need the model's view permission too (DRF's default lets any user read)."""
 
-    perms_map = {**permissions.DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"],
-                 "HEAD": ["%(app_label)s.view_%(model_name)s"]}
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
 
 
 class CustomFieldDefinitionListApi(generics.ListAPIView):
@@ -100,7 +103,6 @@ class AuditEntryListApi(generics.ListAPIView):
     serializer_class = AuditEntryOutput
     permission_classes = [permissions.IsAuthenticated, ModelPermissions]
     queryset = AuditEntry.objects.select_related("target_type")
-
 
 
 @extend_schema(exclude=True)

@@ -57,9 +57,7 @@ def audit_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
-def audit_record(
-    *, actor: Any, target: models.Model, action: str, changes: dict[str, Any] | None = None
-) -> AuditEntry:
+def audit_record(*, actor: Any, target: models.Model, action: str, changes: dict[str, Any] | None = None) -> AuditEntry:
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         actor=user,

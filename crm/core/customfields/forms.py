@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,11 @@ def _choices(definition: CustomFieldDefinition) -> list[tuple[str, str]]:
 
 
 def _field(definition: CustomFieldDefinition) -> forms.Field:
-    common: dict[str, Any] = {"label": definition.label, "required": definition.required, "help_text": definition.help_text}
+    common: dict[str, Any] = {
+        "label": definition.label,
+        "required": definition.required,
+        "help_text": definition.help_text,
+    }
     kind = definition.kind
     if kind == Kind.TEXT:
         return forms.CharField(max_length=255, **common)
@@ -87,7 +92,7 @@ def _store_upload(upload: Any) -> str:
         raise forms.ValidationError(_("This file type is not allowed."))
     if upload.size > settings.CRM_UPLOAD_MAX_BYTES:
         raise forms.ValidationError(_("The file is too large."))
-    return default_storage.save(f"custom/{dt.date.today():%Y/%m}/{uuid.uuid4().hex}{suffix}", upload)
+    return default_storage.save(f"custom/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{suffix}", upload)
 
 
 def custom_data_from_form(form: forms.Form) -> dict[str, Any]:
@@ -108,9 +113,7 @@ def custom_data_from_form(form: forms.Form) -> dict[str, Any]:
             continue
         if hasattr(value, "pk"):
             value = value.pk
-        if isinstance(value, dt.datetime):
-            value = value.isoformat()
-        elif isinstance(value, dt.date):
+        if isinstance(value, (dt.datetime, dt.date)):
             value = value.isoformat()
         data[key] = "" if value is None else value
     return data

@@ -40,10 +40,15 @@ class CustomFieldDefinition(TimeStampedModel):
         LINK_USER = "link_user", _("Link to user")
         LINK_DOCUMENT = "link_document", _("Link to document")
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("applies to"))
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("applies to")
+    )
     key = models.CharField(
-        _("key"), max_length=40,
-        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$", _("Lower-case Latin letters, digits and _; starts with a letter."))],
+        _("key"),
+        max_length=40,
+        validators=[
+            RegexValidator(r"^[a-z][a-z0-9_]*$", _("Lower-case Latin letters, digits and _; starts with a letter."))
+        ],
     )
     labels = models.JSONField(_("labels"), default=dict, help_text=_("Label per language code."))
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)

@@ -28,7 +28,7 @@ def custom_field_definitions(*, model: type[models.Model], active_only: bool = T
 def custom_value_display(definition: CustomFieldDefinition, value: Any) -> str:
     from crm.core.i18n.formatting import format_date_value, format_datetime_value, format_number, list_separator
 
-    if value is None or value == "" or value == []:
+    if value is None or value in ("", []):
         return ""
     kind = definition.kind
     if kind == Kind.CHOICE:
@@ -89,7 +89,9 @@ def custom_filter(qs: models.QuerySet, *, definition: CustomFieldDefinition, op:
     return qs.filter(**{f"{alias}__{lookup}": value})
 
 
-def custom_order(qs: models.QuerySet, *, definition: CustomFieldDefinition, descending: bool = False) -> models.QuerySet:
+def custom_order(
+    qs: models.QuerySet, *, definition: CustomFieldDefinition, descending: bool = False
+) -> models.QuerySet:
     expression = _typed_key(definition)
     ordering = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
     return qs.order_by(ordering, "-pk" if descending else "pk")

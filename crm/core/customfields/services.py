@@ -43,7 +43,7 @@ def _ensure_postgres_index(definition: CustomFieldDefinition) -> None:
     with connection.cursor() as cursor:
         for suffix, direction in (("", ", id"), ("_desc", " DESC NULLS LAST, id DESC")):
             name = f"cf_{table}_{definition.key}"[: 63 - len(suffix)] + suffix
-            cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({expression}{direction})')  # noqa: S608
+            cursor.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({expression}{direction})')
 
 
 @transaction.atomic
@@ -78,7 +78,9 @@ def custom_values_apply(
 
 
 def custom_values_audit(*, actor: Any, obj: models.Model, before: dict[str, Any], after: dict[str, Any]) -> None:
-    diff = {f"custom.{k}": [before.get(k), after.get(k)] for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    diff = {
+        f"custom.{k}": [before.get(k), after.get(k)] for k in set(before) | set(after) if before.get(k) != after.get(k)
+    }
     if diff:
         audit_record(actor=actor, target=obj, action=f"{obj._meta.model_name}.custom_updated", changes=diff)
 

@@ -123,7 +123,7 @@ def clean_value(definition: Def, value: Any) -> Any:
 
 
 def is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == []
+    return value is None or value in ("", [])
 
 
 def clean_values(
@@ -142,7 +142,7 @@ def clean_values(
                 errors[definition.key] = _("This field is required.")
             continue
         value = data[definition.key]
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             if definition.required:
                 errors[definition.key] = _("This field is required.")
             result.pop(definition.key, None)

@@ -41,7 +41,23 @@ def _recent_context(user: Any) -> dict[str, Any]:
     return {"entries": list(audit_entries_by_actor(actor_id=user.pk, limit=8))}
 
 
-register_widget(Widget(key="today", title=_("Today"), template="core/widgets/today.html",
-                       context=_today_context, icon="bi-calendar-event", order=10))
-register_widget(Widget(key="recent_changes", title=_("My recent changes"), template="core/widgets/recent_changes.html",
-                       context=_recent_context, icon="bi-clock-history", order=90))
+register_widget(
+    Widget(
+        key="today",
+        title=_("Today"),
+        template="core/widgets/today.html",
+        context=_today_context,
+        icon="bi-calendar-event",
+        order=10,
+    )
+)
+register_widget(
+    Widget(
+        key="recent_changes",
+        title=_("My recent changes"),
+        template="core/widgets/recent_changes.html",
+        context=_recent_context,
+        icon="bi-clock-history",
+        order=90,
+    )
+)

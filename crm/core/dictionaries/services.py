@@ -14,7 +14,9 @@ class DictionaryError(ApplicationError):
     messages = {CoreErrorCode.PERMISSION_DENIED: _("System entries cannot be removed or deactivated.")}
 
 
-def dictionary_entry_ensure_system(*, dictionary: str, code: str, labels: dict[str, str], position: int = 0) -> DictionaryEntry:
+def dictionary_entry_ensure_system(
+    *, dictionary: str, code: str, labels: dict[str, str], position: int = 0
+) -> DictionaryEntry:
     """Create or refresh a protected entry that code relies on (called from migrations/setup)."""
     entry, _created = DictionaryEntry.objects.update_or_create(
         dictionary=dictionary, code=code, defaults={"is_system": True, "position": position, "active": True}
@@ -26,7 +28,9 @@ def dictionary_entry_ensure_system(*, dictionary: str, code: str, labels: dict[s
 
 
 @transaction.atomic
-def dictionary_entry_create(*, actor: Any, dictionary: str, code: str, labels: dict[str, str], position: int = 0) -> DictionaryEntry:
+def dictionary_entry_create(
+    *, actor: Any, dictionary: str, code: str, labels: dict[str, str], position: int = 0
+) -> DictionaryEntry:
     entry = DictionaryEntry(dictionary=dictionary, code=code, labels=labels, position=position)
     entry.full_clean()
     return tracked_create(obj=entry, actor=actor)  # type: ignore[return-value]
@@ -34,7 +38,7 @@ def dictionary_entry_create(*, actor: Any, dictionary: str, code: str, labels: d
 
 @transaction.atomic
 def dictionary_entry_update(*, actor: Any, entry: DictionaryEntry, **values: Any) -> DictionaryEntry:
-    if entry.is_system and ("code" in values and values["code"] != entry.code or values.get("active") is False):
+    if entry.is_system and (("code" in values and values["code"] != entry.code) or values.get("active") is False):
         raise DictionaryError(CoreErrorCode.PERMISSION_DENIED)
     tracked_update(obj=entry, actor=actor, **values)
     return entry

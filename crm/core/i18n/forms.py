@@ -21,9 +21,15 @@ class UserDateInput(forms.TextInput):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         calendar = get_calendar()
-        attrs = {**(attrs or {}), "data-datepicker": self.kind, "data-calendar": calendar, "autocomplete": "off",
-                 "dir": "ltr", "placeholder": "1405/01/31" if calendar == JALALI else "2026-04-20",
-                 "inputmode": "numeric"}
+        attrs = {
+            **(attrs or {}),
+            "data-datepicker": self.kind,
+            "data-calendar": calendar,
+            "autocomplete": "off",
+            "dir": "ltr",
+            "placeholder": "1405/01/31" if calendar == JALALI else "2026-04-20",
+            "inputmode": "numeric",
+        }
         if self.kind == "datetime":
             attrs["placeholder"] += " 09:30"
         return super().get_context(name, value, attrs)

@@ -6,32 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TimelineEntry',
+            name="TimelineEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identity_id', models.BigIntegerField()),
-                ('item_type', models.CharField(max_length=64)),
-                ('item_id', models.CharField(max_length=64)),
-                ('occurred_at', models.DateTimeField()),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('extra', models.JSONField(blank=True, default=dict)),
-                ('hidden', models.BooleanField(default=False)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("identity_id", models.BigIntegerField()),
+                ("item_type", models.CharField(max_length=64)),
+                ("item_id", models.CharField(max_length=64)),
+                ("occurred_at", models.DateTimeField()),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("extra", models.JSONField(blank=True, default=dict)),
+                ("hidden", models.BooleanField(default=False)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'history item',
-                'verbose_name_plural': 'history items',
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['identity_id', '-occurred_at', '-id'], name='timeline_identity_idx'), models.Index(fields=['item_type', 'item_id'], name='timeline_item_idx'), models.Index(fields=['-occurred_at', '-id'], name='timeline_recent_idx')],
-                'constraints': [models.UniqueConstraint(fields=('identity_id', 'item_type', 'item_id'), name='timeline_entry_unique')],
+                "verbose_name": "history item",
+                "verbose_name_plural": "history items",
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["identity_id", "-occurred_at", "-id"], name="timeline_identity_idx"),
+                    models.Index(fields=["item_type", "item_id"], name="timeline_item_idx"),
+                    models.Index(fields=["-occurred_at", "-id"], name="timeline_recent_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("identity_id", "item_type", "item_id"), name="timeline_entry_unique"
+                    )
+                ],
             },
         ),
     ]

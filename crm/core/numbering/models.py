@@ -29,7 +29,10 @@ class NumberSequence(models.Model):
     name = models.CharField(_("name"), max_length=120)
     prefix = models.CharField(_("prefix"), max_length=20, blank=True)
     pattern = models.CharField(
-        _("pattern"), max_length=80, default="{prefix}{number}", validators=[validate_pattern],
+        _("pattern"),
+        max_length=80,
+        default="{prefix}{number}",
+        validators=[validate_pattern],
         help_text=_("Tokens: {prefix}, {year}, {yy}, {number}."),
     )
     start = models.PositiveBigIntegerField(_("start number"), default=1)
@@ -56,6 +59,9 @@ class NumberCounter(models.Model):
     class Meta:
         ordering = ["sequence", "period"]
         constraints = [models.UniqueConstraint(fields=["sequence", "period"], name="numbering_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.sequence_id}/{self.period or '-'}: {self.next_value}"
 
 
 class DocumentNumbering(models.Model):

@@ -40,6 +40,7 @@ class AccessPolicy:
         if self.owner_field is None:
             return None
         return Q(**{self.owner_field: user})
+
     # When the model declares `view_all_<model>` etc. in Meta.permissions, the plain
     # `view_<model>` grants only one's own records; otherwise it grants all of them.
 

@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 class RecordRule(models.Model):
     """Per model: how long after creation a record may still be edited or deleted (PL-5)."""
 
-    content_type = models.OneToOneField(ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("record type"))
+    content_type = models.OneToOneField(
+        ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("record type")
+    )
     edit_window_hours = models.PositiveIntegerField(_("editable for (hours)"), null=True, blank=True)
     delete_window_hours = models.PositiveIntegerField(_("deletable for (hours)"), null=True, blank=True)
 
@@ -29,13 +31,25 @@ class FieldAccessRule(models.Model):
     Field names are model field names, or `custom.<key>` for custom fields.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("record type"))
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("record type")
+    )
     field_name = models.CharField(_("field"), max_length=80)
     view_permission = models.ForeignKey(
-        Permission, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("needed to see it")
+        Permission,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("needed to see it"),
     )
     edit_permission = models.ForeignKey(
-        Permission, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("needed to change it")
+        Permission,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("needed to change it"),
     )
 
     class Meta:

@@ -32,8 +32,9 @@ def due_handler(kind: str) -> Callable[[Handler], Handler]:
     return decorate
 
 
-def due_job_schedule(*, kind: str, due_at: dt.datetime, payload: dict[str, Any] | None = None,
-                     dedupe_key: str | None = None) -> DueJob:
+def due_job_schedule(
+    *, kind: str, due_at: dt.datetime, payload: dict[str, Any] | None = None, dedupe_key: str | None = None
+) -> DueJob:
     """Schedule work; with a dedupe_key, scheduling the same thing twice returns the first row."""
     if dedupe_key:
         existing = DueJob.objects.filter(dedupe_key=dedupe_key).first()
@@ -96,7 +97,8 @@ def due_job_run(*, job: DueJob, worker_id: str) -> bool:
         attempts = job.attempts + 1
         retry = attempts < job.max_attempts
         _finish(
-            job, worker_id,
+            job,
+            worker_id,
             status=DueJob.Status.PENDING if retry else DueJob.Status.FAILED,
             attempts=attempts,
             due_at=now + dt.timedelta(seconds=30 * 2**attempts) if retry else job.due_at,

@@ -28,7 +28,7 @@ Kind = CustomFieldDefinition.Kind
 CHOICES = [{"value": "gold", "labels": {"en": "Gold"}}, {"value": "silver", "labels": {"en": "Silver"}}]
 
 
-def card_model():  # noqa: ANN201 - a model class from another context
+def card_model():
     return apps.get_model("org", "EmployeeCard")
 
 
@@ -201,7 +201,7 @@ def cards(alice, score):
     return made
 
 
-def names(qs) -> list[str]:  # noqa: ANN001
+def names(qs) -> list[str]:
     return [card.first_name for card in qs]
 
 
@@ -249,7 +249,7 @@ class TestFilterAndOrder:
     def defn(self, key: str) -> CustomFieldDefinition:
         return next(d for d in custom_field_definitions(model=card_model()) if d.key == key)
 
-    def all_cards(self):  # noqa: ANN201
+    def all_cards(self):
         return card_model().objects.all()
 
     def test_numbers_sort_numerically_ascending(self, cards):
@@ -341,7 +341,7 @@ class TestForms:
         for key in ("public", "secret", "readonly"):
             custom_field_define(actor=alice, model=model, key=key, labels={"en": key.title()}, kind=Kind.TEXT)
 
-    def form(self, data=None, values=None):  # noqa: ANN001, ANN201
+    def form(self, data=None, values=None):
         form = forms.Form(data)
         access = {"custom.secret": "hidden", "custom.readonly": "view"}
         add_custom_fields(form, model=card_model(), values=values, access=access)

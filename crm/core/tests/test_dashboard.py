@@ -32,11 +32,11 @@ def secret_widget(monkeypatch):
     return widget
 
 
-def defaults_for(user) -> list[str]:  # noqa: ANN001
+def defaults_for(user) -> list[str]:
     return [w.key for w in widgets_available(user) if w.default]
 
 
-def reload(user):  # noqa: ANN001, ANN201
+def reload(user):
     """The same user from the database: nothing cached on the object."""
     return get_user_model().objects.get(pk=user.pk)
 

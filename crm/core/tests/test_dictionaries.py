@@ -19,12 +19,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def system_entry():  # noqa: ANN201
+def system_entry():
     return dictionary_entry_ensure_system(dictionary="task-status", code="done", labels={"en": "Done"})
 
 
 @pytest.fixture
-def user_entry(alice):  # noqa: ANN001, ANN201
+def user_entry(alice):
     return dictionary_entry_create(actor=alice, dictionary="task-status", code="waiting", labels={"en": "Waiting"})
 
 

@@ -133,13 +133,13 @@ def test_compact_form_joins_every_spelling_of_a_compound_name():
 # --- per-user middleware -----------------------------------------------------------------------
 
 
-def make_user(username: str, **prefs: str):  # noqa: ANN201
+def make_user(username: str, **prefs: str):
     return get_user_model().objects.create_user(username=username, password="x", **prefs)
 
 
 @pytest.mark.django_db
 class TestUserLocale:
-    def dashboard(self, client, user):  # noqa: ANN001, ANN201
+    def dashboard(self, client, user):
         client.force_login(user)
         response = client.get(reverse("dashboard"))
         assert response.status_code == 200

@@ -22,23 +22,23 @@ PASSWORD = "a-long-and-good-password-42"
 
 
 @pytest.fixture
-def dana(db):  # noqa: ANN001, ANN201
+def dana(db):
     return get_user_model().objects.create_user(username="dana", password=PASSWORD)
 
 
 @pytest.fixture
-def empty_cache():  # noqa: ANN201
+def empty_cache():
     """Failure counters live in the cache: start and end every test with none."""
     cache.clear()
     yield
     cache.clear()
 
 
-def sign_in(client, username: str, password: str):  # noqa: ANN001, ANN201
+def sign_in(client, username: str, password: str):
     return client.post(reverse("login"), {"username": username, "password": password})
 
 
-def signed_in(client) -> bool:  # noqa: ANN001
+def signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
@@ -48,7 +48,7 @@ def signed_in(client) -> bool:  # noqa: ANN001
 @pytest.mark.usefixtures("empty_cache")
 class TestLoginThrottling:
     @pytest.fixture(autouse=True)
-    def _three_tries(self, settings):  # noqa: ANN001
+    def _three_tries(self, settings):
         settings.CRM_LOGIN_MAX_FAILURES = 3
 
     def test_the_right_password_works_before_any_failure(self, client, dana):
@@ -103,7 +103,7 @@ class TestLoginThrottling:
 # --- content security policy -------------------------------------------------------------------------
 
 
-def _nonce(response) -> str:  # noqa: ANN001
+def _nonce(response) -> str:
     policy = response["Content-Security-Policy"]
     match = re.search(r"script-src [^;]*'nonce-([^']+)'", policy)
     assert match, policy

@@ -19,8 +19,9 @@ class TimelineEntry(models.Model):
     item_id = models.CharField(max_length=64)
     occurred_at = models.DateTimeField()
     summary = models.CharField(max_length=300, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     extra = models.JSONField(default=dict, blank=True)
     hidden = models.BooleanField(default=False)
 

@@ -25,9 +25,16 @@ def _filter_visible(user: Any, rows: list[TimelineEntry]) -> list[TimelineEntry]
     return [row for row in rows if row.item_id in allowed.get(row.item_type, set())]
 
 
-def timeline_page(*, user: Any, identity_id: int | None = None, item_types: list[str] | None = None,
-                  since: dt.datetime | None = None, until: dt.datetime | None = None, page: int = 1,
-                  per_page: int = 25) -> dict[str, Any]:
+def timeline_page(
+    *,
+    user: Any,
+    identity_id: int | None = None,
+    item_types: list[str] | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> dict[str, Any]:
     """A page of history, newest first; the caller has checked the identity is visible."""
     qs: QuerySet[TimelineEntry] = TimelineEntry.objects.filter(hidden=False)
     if identity_id is not None:

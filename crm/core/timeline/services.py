@@ -13,8 +13,16 @@ from crm.core.timeline.models import TimelineEntry
 
 
 @transaction.atomic
-def timeline_record(*, identity_ids: Iterable[int], item_type: str, item_id: str | int, occurred_at: dt.datetime,
-                    summary: str, actor: Any = None, extra: dict[str, Any] | None = None) -> None:
+def timeline_record(
+    *,
+    identity_ids: Iterable[int],
+    item_type: str,
+    item_id: str | int,
+    occurred_at: dt.datetime,
+    summary: str,
+    actor: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Put an item in these identities' histories (and take it out of others')."""
     ids = set(identity_ids)
     key = str(item_id)
@@ -22,9 +30,16 @@ def timeline_record(*, identity_ids: Iterable[int], item_type: str, item_id: str
     user = actor if getattr(actor, "is_authenticated", False) else None
     for identity_id in ids:
         TimelineEntry.objects.update_or_create(
-            identity_id=identity_id, item_type=item_type, item_id=key,
-            defaults={"occurred_at": occurred_at, "summary": summary[:300], "actor": user, "extra": extra or {},
-                      "hidden": False},
+            identity_id=identity_id,
+            item_type=item_type,
+            item_id=key,
+            defaults={
+                "occurred_at": occurred_at,
+                "summary": summary[:300],
+                "actor": user,
+                "extra": extra or {},
+                "hidden": False,
+            },
         )
 
 

@@ -45,7 +45,11 @@ class LabelsMixin(forms.Form):
     label_uk = forms.CharField(label=_("Label (Ukrainian)"), max_length=120, required=False)
 
     def labels(self) -> dict[str, str]:
-        return {code: self.cleaned_data[f"label_{code}"] for code in ("fa", "en", "uk") if self.cleaned_data.get(f"label_{code}")}
+        return {
+            code: self.cleaned_data[f"label_{code}"]
+            for code in ("fa", "en", "uk")
+            if self.cleaned_data.get(f"label_{code}")
+        }
 
 
 def parse_choices(text: str) -> list[dict[str, Any]]:
@@ -64,17 +68,27 @@ def format_choices(choices: list[dict[str, Any]]) -> str:
     lines = []
     for c in choices:
         labels = c.get("labels", {})
-        lines.append(" | ".join([c["value"], labels.get("fa", ""), labels.get("en", ""), labels.get("uk", "")]).rstrip(" |"))
+        lines.append(
+            " | ".join([c["value"], labels.get("fa", ""), labels.get("en", ""), labels.get("uk", "")]).rstrip(" |")
+        )
     return "\n".join(lines)
 
 
 class CustomFieldForm(BootstrapMixin, LabelsMixin):
     content_type = forms.ModelChoiceField(label=_("Applies to"), queryset=ContentType.objects.none())
-    key = forms.RegexField(label=_("Key"), regex=r"^[a-z][a-z0-9_]*$", max_length=40,
-                           help_text=_("Lower-case Latin letters, digits and _; used in templates and the API."))
+    key = forms.RegexField(
+        label=_("Key"),
+        regex=r"^[a-z][a-z0-9_]*$",
+        max_length=40,
+        help_text=_("Lower-case Latin letters, digits and _; used in templates and the API."),
+    )
     kind = forms.ChoiceField(label=_("Type"), choices=CustomFieldDefinition.Kind.choices)
-    choices_text = forms.CharField(label=_("Choices"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                                   help_text=_("For choice types: one per line, value | Persian | English | Ukrainian."))
+    choices_text = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For choice types: one per line, value | Persian | English | Ukrainian."),
+    )
     required = forms.BooleanField(label=_("Required"), required=False)
     position = forms.IntegerField(label=_("Order"), min_value=0, max_value=32000, initial=0)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -46,7 +46,9 @@ from crm.core.web.paging import paginate
 @login_required
 @permission_required("core.view_customfielddefinition", raise_exception=True)
 def custom_fields(request: HttpRequest) -> HttpResponse:
-    definitions = CustomFieldDefinition.objects.select_related("content_type").order_by("content_type__model", "position")
+    definitions = CustomFieldDefinition.objects.select_related("content_type").order_by(
+        "content_type__model", "position"
+    )
     return render(request, "core/settings/custom_fields.html", {"definitions": definitions})
 
 
@@ -58,21 +60,39 @@ def custom_field_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
         raise Http404
     initial: dict[str, Any] = {}
     if definition:
-        initial = {"content_type": definition.content_type, "key": definition.key, "kind": definition.kind,
-                   "choices_text": format_choices(definition.choices), "required": definition.required,
-                   "position": definition.position, "active": definition.active, "help_text": definition.help_text,
-                   **{f"label_{c}": definition.labels.get(c, "") for c in ("fa", "en", "uk")}}
+        initial = {
+            "content_type": definition.content_type,
+            "key": definition.key,
+            "kind": definition.kind,
+            "choices_text": format_choices(definition.choices),
+            "required": definition.required,
+            "position": definition.position,
+            "active": definition.active,
+            "help_text": definition.help_text,
+            **{f"label_{c}": definition.labels.get(c, "") for c in ("fa", "en", "uk")},
+        }
     form = CustomFieldForm(request.POST or None, initial=initial, editing=definition is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        values = {"labels": form.labels(), "choices": data["choices"], "required": data["required"],
-                  "position": data["position"], "active": data["active"], "help_text": data["help_text"]}
+        values = {
+            "labels": form.labels(),
+            "choices": data["choices"],
+            "required": data["required"],
+            "position": data["position"],
+            "active": data["active"],
+            "help_text": data["help_text"],
+        }
         try:
             if definition:
                 custom_field_update(actor=request.user, definition=definition, **values)
             else:
-                custom_field_define(actor=request.user, model=data["content_type"].model_class(), key=data["key"],
-                                    kind=data["kind"], **values)
+                custom_field_define(
+                    actor=request.user,
+                    model=data["content_type"].model_class(),
+                    key=data["key"],
+                    kind=data["kind"],
+                    **values,
+                )
         except ApplicationError as exc:
             error_to_form(form, exc)
         except forms.ValidationError as exc:
@@ -80,8 +100,7 @@ def custom_field_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
         else:
             messages.success(request, _("The custom field was saved."))
             return redirect("custom_fields")
-    return render(request, "form_page.html", {
-        "form": form, "title": _("Custom field"), "back": "custom_fields"})
+    return render(request, "form_page.html", {"form": form, "title": _("Custom field"), "back": "custom_fields"})
 
 
 @login_required
@@ -92,8 +111,9 @@ def numbering(request: HttpRequest) -> HttpResponse:
     return render(request, "core/settings/numbering.html", {"sequences": sequences, "documents": documents})
 
 
-def _model_form_page(request: HttpRequest, *, form_class: type, instance: Any, save: Any, title: str,
-                     back: str) -> HttpResponse:
+def _model_form_page(
+    request: HttpRequest, *, form_class: type, instance: Any, save: Any, title: str, back: str
+) -> HttpResponse:
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -116,9 +136,13 @@ def sequence_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if sequence is None:
         raise Http404
     return _model_form_page(
-        request, form_class=SequenceForm, instance=NumberSequence.objects.filter(pk=pk).first() if pk else None,
+        request,
+        form_class=SequenceForm,
+        instance=NumberSequence.objects.filter(pk=pk).first() if pk else None,
         save=lambda values: sequence_save(actor=request.user, sequence=sequence, values=values),
-        title=_("Numbering sequence"), back="numbering")
+        title=_("Numbering sequence"),
+        back="numbering",
+    )
 
 
 @login_required
@@ -128,9 +152,13 @@ def document_numbering_edit(request: HttpRequest, pk: int | None = None) -> Http
     if numbering_row is None:
         raise Http404
     return _model_form_page(
-        request, form_class=DocumentNumberingForm, instance=DocumentNumbering.objects.filter(pk=pk).first() if pk else None,
+        request,
+        form_class=DocumentNumberingForm,
+        instance=DocumentNumbering.objects.filter(pk=pk).first() if pk else None,
         save=lambda values: document_numbering_save(actor=request.user, numbering=numbering_row, values=values),
-        title=_("Document numbering"), back="numbering")
+        title=_("Document numbering"),
+        back="numbering",
+    )
 
 
 @login_required
@@ -147,8 +175,16 @@ def dictionary_entry_edit(request: HttpRequest, dictionary: str, pk: int | None 
     entry = DictionaryEntry.objects.filter(pk=pk, dictionary=dictionary).first() if pk else None
     if pk and entry is None:
         raise Http404
-    initial = {"code": entry.code, "position": entry.position, "active": entry.active,
-               **{f"label_{c}": entry.labels.get(c, "") for c in ("fa", "en", "uk")}} if entry else {}
+    initial = (
+        {
+            "code": entry.code,
+            "position": entry.position,
+            "active": entry.active,
+            **{f"label_{c}": entry.labels.get(c, "") for c in ("fa", "en", "uk")},
+        }
+        if entry
+        else {}
+    )
     form = DictionaryEntryForm(request.POST or None, initial=initial)
     if entry and entry.is_system:
         form.fields["code"].disabled = True
@@ -156,11 +192,22 @@ def dictionary_entry_edit(request: HttpRequest, dictionary: str, pk: int | None 
         data = form.cleaned_data
         try:
             if entry:
-                dictionary_entry_update(actor=request.user, entry=entry, code=data["code"], labels=form.labels(),
-                                        position=data["position"], active=data["active"])
+                dictionary_entry_update(
+                    actor=request.user,
+                    entry=entry,
+                    code=data["code"],
+                    labels=form.labels(),
+                    position=data["position"],
+                    active=data["active"],
+                )
             else:
-                dictionary_entry_create(actor=request.user, dictionary=dictionary, code=data["code"],
-                                        labels=form.labels(), position=data["position"])
+                dictionary_entry_create(
+                    actor=request.user,
+                    dictionary=dictionary,
+                    code=data["code"],
+                    labels=form.labels(),
+                    position=data["position"],
+                )
         except ApplicationError as exc:
             error_to_form(form, exc)
         except forms.ValidationError as exc:
@@ -199,10 +246,16 @@ def access_rules(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
                 return redirect("access_rules")
-    return render(request, "core/settings/access_rules.html", {
-        "record_rules": RecordRule.objects.select_related("content_type"),
-        "field_rules": FieldAccessRule.objects.select_related("content_type", "view_permission", "edit_permission"),
-        "record_form": record_form, "field_form": field_form})
+    return render(
+        request,
+        "core/settings/access_rules.html",
+        {
+            "record_rules": RecordRule.objects.select_related("content_type"),
+            "field_rules": FieldAccessRule.objects.select_related("content_type", "view_permission", "edit_permission"),
+            "record_form": record_form,
+            "field_form": field_form,
+        },
+    )
 
 
 @login_required
@@ -240,17 +293,36 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         if data["since"]:
             qs = qs.filter(created_at__gte=timezone.make_aware(dt.datetime.combine(data["since"], dt.time.min)))
         if data["until"]:
-            qs = qs.filter(created_at__lt=timezone.make_aware(dt.datetime.combine(data["until"], dt.time.min))
-                           + dt.timedelta(days=1))
+            qs = qs.filter(
+                created_at__lt=timezone.make_aware(dt.datetime.combine(data["until"], dt.time.min))
+                + dt.timedelta(days=1)
+            )
     if request.GET.get("export") in ("csv", "xlsx"):
-        columns = [(_("When"), lambda e: e.created_at), (_("Who"), lambda e: e.actor_label),
-                   (_("Action"), lambda e: e.action), (_("Record"), lambda e: e.target_label),
-                   (_("Changes"), lambda e: e.changes)]
-        return export_response(fmt=request.GET["export"], rows=qs.iterator(chunk_size=2000), columns=columns,
-                               filename="audit", rtl=request.LANGUAGE_CODE == "fa")
+        columns = [
+            (_("When"), lambda e: e.created_at),
+            (_("Who"), lambda e: e.actor_label),
+            (_("Action"), lambda e: e.action),
+            (_("Record"), lambda e: e.target_label),
+            (_("Changes"), lambda e: e.changes),
+        ]
+        return export_response(
+            fmt=request.GET["export"],
+            rows=qs.iterator(chunk_size=2000),
+            columns=columns,
+            filename="audit",
+            rtl=request.LANGUAGE_CODE == "fa",
+        )
     page = paginate(request, qs)
-    return render(request, "core/settings/audit_log.html", {
-        "form": form, **page, "list_key": "audit", "saved_filters": saved_filters_for(user=request.user, list_key="audit")})
+    return render(
+        request,
+        "core/settings/audit_log.html",
+        {
+            "form": form,
+            **page,
+            "list_key": "audit",
+            "saved_filters": saved_filters_for(user=request.user, list_key="audit"),
+        },
+    )
 
 
 def content_type_label(ct: ContentType) -> str:

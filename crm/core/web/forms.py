@@ -8,7 +8,9 @@ CALENDAR_CHOICES = [("", _("By language")), ("jalali", _("Jalali (Solar Hijri)")
 
 
 class PreferencesForm(forms.Form):
-    language = forms.ChoiceField(label=_("Language"), choices=[("", _("By browser")), *settings.LANGUAGES], required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("By browser")), *settings.LANGUAGES], required=False
+    )
     calendar = forms.ChoiceField(label=_("Calendar"), choices=CALENDAR_CHOICES, required=False)
     notify_by_email = forms.BooleanField(label=_("Also send my notifications by email"), required=False)
 

@@ -9,11 +9,16 @@ urlpatterns = [
     path("dashboard/widgets/", views.dashboard_change, name="dashboard_change"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
-         name="password_change"),
-    path("accounts/password/done/",
-         auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
-         name="password_change_done"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
+        name="password_change_done",
+    ),
     path("i18n/set/", views.set_language, name="set_language"),
     path("filters/save/", views.saved_filter_create_view, name="saved_filter_create"),
     path("filters/<int:pk>/delete/", views.saved_filter_delete_view, name="saved_filter_delete"),
@@ -30,8 +35,12 @@ urlpatterns = [
     path("settings/lists/", admin_views.dictionaries, name="dictionaries"),
     path("settings/lists/<slug:dictionary>/new/", admin_views.dictionary_entry_edit, name="dictionary_entry_create"),
     path("settings/lists/<slug:dictionary>/<int:pk>/", admin_views.dictionary_entry_edit, name="dictionary_entry_edit"),
-    path("settings/lists/entries/<int:pk>/delete/", admin_views.dictionary_entry_remove, name="dictionary_entry_delete"),
+    path(
+        "settings/lists/entries/<int:pk>/delete/", admin_views.dictionary_entry_remove, name="dictionary_entry_delete"
+    ),
     path("settings/access-rules/", admin_views.access_rules, name="access_rules"),
-    path("settings/access-rules/<slug:kind>/<int:pk>/delete/", admin_views.access_rule_remove, name="access_rule_delete"),
+    path(
+        "settings/access-rules/<slug:kind>/<int:pk>/delete/", admin_views.access_rule_remove, name="access_rule_delete"
+    ),
     path("settings/audit/", admin_views.audit_log, name="audit_log"),
 ]

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm.core.dashboard.registry import widget_get, widgets_available
-from crm.core.dashboard.services import dashboard_add, dashboard_keys_for, dashboard_move, dashboard_remove, dashboard_set
+from crm.core.dashboard.services import (
+    dashboard_add,
+    dashboard_keys_for,
+    dashboard_move,
+    dashboard_remove,
+    dashboard_set,
+)
 from crm.core.errors import ApplicationError
 from crm.core.i18n.calendars import CALENDARS
 from crm.core.i18n.middleware import SESSION_CALENDAR, SESSION_LANGUAGE

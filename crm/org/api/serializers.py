@@ -22,8 +22,18 @@ class MeOutput(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "language", "calendar", "notify_by_email",
-                  "is_superuser", "permissions"]
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "language",
+            "calendar",
+            "notify_by_email",
+            "is_superuser",
+            "permissions",
+        ]
 
     def get_permissions(self, obj: User) -> list[str]:
         return sorted(obj.get_all_permissions())
@@ -44,7 +54,9 @@ class DepartmentOutput(serializers.ModelSerializer):
 class DepartmentInput(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     code = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    parent = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), allow_null=True, required=False, default=None)
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), allow_null=True, required=False, default=None
+    )
     active = serializers.BooleanField(required=False, default=True)
 
     def validate_name(self, value: str) -> str:
@@ -67,11 +79,14 @@ class PositionOutput(serializers.ModelSerializer):
 class PositionInput(serializers.Serializer):
     title = serializers.CharField(max_length=150)
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
-    reports_to = serializers.PrimaryKeyRelatedField(queryset=Position.objects.all(), allow_null=True, required=False, default=None)
+    reports_to = serializers.PrimaryKeyRelatedField(
+        queryset=Position.objects.all(), allow_null=True, required=False, default=None
+    )
     is_manager = serializers.BooleanField(required=False, default=False)
     active = serializers.BooleanField(required=False, default=True)
-    permissions = serializers.ListField(child=serializers.CharField(max_length=200), required=False,
-                                        help_text="'app_label.codename' strings")
+    permissions = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, help_text="'app_label.codename' strings"
+    )
 
     def validate_title(self, value: str) -> str:
         if not value.strip():
@@ -131,8 +146,23 @@ class SubstitutionInput(serializers.Serializer):
 class EmployeeCardOutput(serializers.ModelSerializer):
     class Meta:
         model = EmployeeCard
-        fields = ["id", "user", "personnel_number", "first_name", "last_name", "national_id", "mobile", "email",
-                  "birth_date", "hire_date", "notes", "custom", "created_at", "updated_at", "deleted_at"]
+        fields = [
+            "id",
+            "user",
+            "personnel_number",
+            "first_name",
+            "last_name",
+            "national_id",
+            "mobile",
+            "email",
+            "birth_date",
+            "hire_date",
+            "notes",
+            "custom",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+        ]
 
     def to_representation(self, instance: EmployeeCard) -> dict[str, Any]:
         data = super().to_representation(instance)

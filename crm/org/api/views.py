@@ -71,8 +71,12 @@ class MeApi(GenericAPIView):
         data = s.MeInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = request.user
-        values = {"language": user.language, "calendar": user.calendar, "notify_by_email": user.notify_by_email,
-                  **data.validated_data}
+        values = {
+            "language": user.language,
+            "calendar": user.calendar,
+            "notify_by_email": user.notify_by_email,
+            **data.validated_data,
+        }
         services.user_preferences_set(actor=user, **values)
         return Response(s.MeOutput(user).data)
 
@@ -155,8 +159,10 @@ class PositionDetailApi(GenericAPIView):
         return Response(s.PositionOutput(self.get_object()).data)
 
 
-@extend_schema_view(get=extend_schema(parameters=[s.AppointmentQuery]),
-                    post=extend_schema(request=s.AppointmentInput, responses={201: s.AppointmentOutput}))
+@extend_schema_view(
+    get=extend_schema(parameters=[s.AppointmentQuery]),
+    post=extend_schema(request=s.AppointmentInput, responses={201: s.AppointmentOutput}),
+)
 class AppointmentListApi(ListCreateApi):
     serializer_class = s.AppointmentOutput
     output, input, query = s.AppointmentOutput, s.AppointmentInput, s.AppointmentQuery
@@ -214,8 +220,10 @@ class SubstitutionDetailApi(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema_view(get=extend_schema(parameters=[SearchQuery]),
-                    post=extend_schema(request=s.EmployeeCardInput, responses={201: s.EmployeeCardOutput}))
+@extend_schema_view(
+    get=extend_schema(parameters=[SearchQuery]),
+    post=extend_schema(request=s.EmployeeCardInput, responses={201: s.EmployeeCardOutput}),
+)
 class EmployeeCardListApi(ListCreateApi):
     serializer_class = s.EmployeeCardOutput
     output, input, query = s.EmployeeCardOutput, s.EmployeeCardInput, SearchQuery

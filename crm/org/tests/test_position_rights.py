@@ -31,7 +31,7 @@ def days(n: int) -> dt.timedelta:
 
 
 @pytest.fixture
-def lead_position():  # noqa: ANN201
+def lead_position():
     return make_position("Team lead", sorted(LEAD_RIGHTS))
 
 

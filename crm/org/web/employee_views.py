@@ -35,14 +35,20 @@ from crm.org import selectors, services
 from crm.org.models import EmployeeCard
 from crm.org.web.forms import EmployeeCardForm
 
-SORTS = {"name": ("last_name", "first_name"), "-name": ("-last_name", "-first_name"), "hired": ("hire_date",),
-         "-hired": ("-hire_date",), "new": ("-created_at",)}
+SORTS = {
+    "name": ("last_name", "first_name"),
+    "-name": ("-last_name", "-first_name"),
+    "hired": ("hire_date",),
+    "-hired": ("-hire_date",),
+    "new": ("-created_at",),
+}
 
 
 def _filtered(request: HttpRequest) -> tuple[QuerySet[EmployeeCard], list[Any]]:
     show_deleted = request.GET.get("deleted") == "1" and request.user.has_perm("org.delete_all_employeecard")
-    qs = selectors.employee_card_list_for_user(user=request.user, search=request.GET.get("q", "").strip(),
-                                               include_deleted=show_deleted)
+    qs = selectors.employee_card_list_for_user(
+        user=request.user, search=request.GET.get("q", "").strip(), include_deleted=show_deleted
+    )
     if show_deleted:
         qs = qs.filter(deleted_at__isnull=False)
     hidden = hidden_fields(request.user, EmployeeCard)
@@ -50,7 +56,11 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[EmployeeCard], list[Any]]:
     for definition in definitions:
         value = request.GET.get(f"cf_{definition.key}", "").strip()
         if value:
-            op = "has" if definition.kind == "multi_choice" else ("contains" if definition.kind in ("text", "long_text") else "eq")
+            op = (
+                "has"
+                if definition.kind == "multi_choice"
+                else ("contains" if definition.kind in ("text", "long_text") else "eq")
+            )
             try:
                 qs = custom_filter(qs, definition=definition, op=op, value=value)
             except (ArithmeticError, ValueError):
@@ -66,18 +76,27 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[EmployeeCard], list[Any]]:
 
 def _export(request: HttpRequest, qs: QuerySet[EmployeeCard], definitions: list[Any]) -> HttpResponse:
     hidden = hidden_fields(request.user, EmployeeCard)
-    columns = [(_(label), getter) for name, label, getter in (
-        ("personnel_number", "Personnel number", lambda c: c.personnel_number),
-        ("first_name", "First name", lambda c: c.first_name),
-        ("last_name", "Last name", lambda c: c.last_name),
-        ("mobile", "Mobile", lambda c: c.mobile),
-        ("email", "Email", lambda c: c.email),
-        ("national_id", "National ID", lambda c: c.national_id),
-        ("hire_date", "Hire date", lambda c: format_date(c.hire_date)),
-    ) if name not in hidden]
+    columns = [
+        (_(label), getter)
+        for name, label, getter in (
+            ("personnel_number", "Personnel number", lambda c: c.personnel_number),
+            ("first_name", "First name", lambda c: c.first_name),
+            ("last_name", "Last name", lambda c: c.last_name),
+            ("mobile", "Mobile", lambda c: c.mobile),
+            ("email", "Email", lambda c: c.email),
+            ("national_id", "National ID", lambda c: c.national_id),
+            ("hire_date", "Hire date", lambda c: format_date(c.hire_date)),
+        )
+        if name not in hidden
+    ]
     columns += [(d.label, lambda c, d=d: custom_value_display(d, c.custom.get(d.key))) for d in definitions]
-    return export_response(fmt=request.GET["export"], rows=qs.iterator(chunk_size=2000), columns=columns,
-                           filename="employees", rtl=request.LANGUAGE_CODE == "fa")
+    return export_response(
+        fmt=request.GET["export"],
+        rows=qs.iterator(chunk_size=2000),
+        columns=columns,
+        filename="employees",
+        rtl=request.LANGUAGE_CODE == "fa",
+    )
 
 
 @login_required
@@ -87,10 +106,18 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     qs, definitions = _filtered(request)
     if request.GET.get("export") in ("csv", "xlsx"):
         return _export(request, qs, definitions)
-    return render(request, "org/employee_list.html", {
-        **paginate(request, qs), "definitions": definitions, "list_key": "employees",
-        "saved_filters": saved_filters_for(user=request.user, list_key="employees"),
-        "hidden": hidden_fields(request.user, EmployeeCard), "sort": request.GET.get("sort", "name")})
+    return render(
+        request,
+        "org/employee_list.html",
+        {
+            **paginate(request, qs),
+            "definitions": definitions,
+            "list_key": "employees",
+            "saved_filters": saved_filters_for(user=request.user, list_key="employees"),
+            "hidden": hidden_fields(request.user, EmployeeCard),
+            "sort": request.GET.get("sort", "name"),
+        },
+    )
 
 
 def _card_or_404(request: HttpRequest, pk: int, include_deleted: bool = False) -> EmployeeCard:
@@ -104,10 +131,18 @@ def _card_or_404(request: HttpRequest, pk: int, include_deleted: bool = False) -
 def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     card = _card_or_404(request, pk, include_deleted=True)
     hidden = hidden_fields(request.user, EmployeeCard)
-    return render(request, "org/employee_detail.html", {
-        "card": card, "hidden": hidden, "custom_values": custom_values_display(obj=card, hidden=hidden),
-        "history": audit_entries_for(target=card), "can_change": can(request.user, "change", card),
-        "can_delete": can(request.user, "delete", card)})
+    return render(
+        request,
+        "org/employee_detail.html",
+        {
+            "card": card,
+            "hidden": hidden,
+            "custom_values": custom_values_display(obj=card, hidden=hidden),
+            "history": audit_entries_for(target=card, hidden=hidden),
+            "can_change": can(request.user, "change", card),
+            "can_delete": can(request.user, "delete", card),
+        },
+    )
 
 
 @login_required
@@ -128,7 +163,9 @@ def employee_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if not form.errors:
             try:
                 if card:
-                    card = services.employee_card_update(actor=request.user, card=card, custom=custom, **form.core_values())
+                    card = services.employee_card_update(
+                        actor=request.user, card=card, custom=custom, **form.core_values()
+                    )
                 else:
                     card = services.employee_card_create(actor=request.user, custom=custom, **form.core_values())
             except ApplicationError as exc:

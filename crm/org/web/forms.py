@@ -26,13 +26,16 @@ class PermissionChoiceField(forms.ModelMultipleChoiceField):
 class PositionForm(BootstrapMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=150)
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(active=True))
-    reports_to = forms.ModelChoiceField(label=_("Reports to"), queryset=Position.objects.select_related("department"),
-                                        required=False)
+    reports_to = forms.ModelChoiceField(
+        label=_("Reports to"), queryset=Position.objects.select_related("department"), required=False
+    )
     is_manager = forms.BooleanField(label=_("Manages the department"), required=False)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     permissions = PermissionChoiceField(
-        label=_("Permissions of this position"), required=False,
-        queryset=Permission.objects.filter(content_type__app_label__in=["core", "org"]).select_related("content_type")
+        label=_("Permissions of this position"),
+        required=False,
+        queryset=Permission.objects.filter(content_type__app_label__in=["core", "org"])
+        .select_related("content_type")
         .order_by("content_type__app_label", "content_type__model", "codename"),
         widget=forms.SelectMultiple(attrs={"size": 14}),
     )
@@ -40,7 +43,9 @@ class PositionForm(BootstrapMixin, forms.Form):
 
 class AppointmentForm(BootstrapMixin, forms.Form):
     user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.filter(is_active=True))
-    position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.filter(active=True).select_related("department"))
+    position = forms.ModelChoiceField(
+        label=_("Position"), queryset=Position.objects.filter(active=True).select_related("department")
+    )
     start_date = UserDateField(label=_("From"))
     end_date = UserDateField(label=_("Until"), required=False)
     decree_number = forms.CharField(label=_("Decree number"), max_length=40, required=False)
@@ -52,7 +57,9 @@ class AppointmentEndForm(BootstrapMixin, forms.Form):
 
 
 class SubstitutionForm(BootstrapMixin, forms.Form):
-    position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.filter(active=True).select_related("department"))
+    position = forms.ModelChoiceField(
+        label=_("Position"), queryset=Position.objects.filter(active=True).select_related("department")
+    )
     substitute = forms.ModelChoiceField(label=_("Substitute"), queryset=User.objects.filter(is_active=True))
     start_date = UserDateField(label=_("From"))
     end_date = UserDateField(label=_("Until"))
@@ -78,8 +85,12 @@ class EmployeeCardForm(BootstrapMixin, forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=80)
     user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.filter(is_active=True), required=False)
     personnel_number = forms.CharField(label=_("Personnel number"), max_length=30, required=False)
-    national_id = forms.RegexField(label=_("National ID"), regex=r"^[0-9۰-۹]{10}$", required=False,
-                                   error_messages={"invalid": _("A national ID has 10 digits.")})
+    national_id = forms.RegexField(
+        label=_("National ID"),
+        regex=r"^[0-9۰-۹]{10}$",
+        required=False,
+        error_messages={"invalid": _("A national ID has 10 digits.")},
+    )
     mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     birth_date = UserDateField(label=_("Birth date"), required=False)
@@ -112,14 +123,23 @@ class MailSettingsForm(BootstrapMixin, forms.Form):
     smtp_host = forms.CharField(label=_("SMTP host"), max_length=255, required=False)
     smtp_port = forms.IntegerField(label=_("SMTP port"), min_value=1, max_value=65535, initial=587)
     smtp_username = forms.CharField(label=_("SMTP username"), max_length=255, required=False)
-    smtp_password = forms.CharField(label=_("SMTP password"), required=False, widget=forms.PasswordInput(render_value=False),
-                                    help_text=_("Leave empty to keep the stored password."))
-    smtp_security = forms.ChoiceField(label=_("SMTP security"),
-                                      choices=[("none", _("None")), ("starttls", "STARTTLS"), ("ssl", "SSL/TLS")])
+    smtp_password = forms.CharField(
+        label=_("SMTP password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored password."),
+    )
+    smtp_security = forms.ChoiceField(
+        label=_("SMTP security"), choices=[("none", _("None")), ("starttls", "STARTTLS"), ("ssl", "SSL/TLS")]
+    )
     default_from = forms.EmailField(label=_("Default sender"), required=False)
     imap_host = forms.CharField(label=_("IMAP host"), max_length=255, required=False)
     imap_port = forms.IntegerField(label=_("IMAP port"), min_value=1, max_value=65535, initial=993)
     imap_username = forms.CharField(label=_("IMAP username"), max_length=255, required=False)
-    imap_password = forms.CharField(label=_("IMAP password"), required=False, widget=forms.PasswordInput(render_value=False),
-                                    help_text=_("Leave empty to keep the stored password."))
+    imap_password = forms.CharField(
+        label=_("IMAP password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored password."),
+    )
     imap_ssl = forms.BooleanField(label=_("IMAP over SSL"), required=False)

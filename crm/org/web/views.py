@@ -48,35 +48,51 @@ def org_chart(request: HttpRequest) -> HttpResponse:
     by_department: dict[int, list[Any]] = {}
     for position in positions:
         by_department.setdefault(position.department_id, []).append(position)
-    return render(request, "org/org_chart.html", {
-        "departments": [(d, by_department.get(d.pk, [])) for d in departments]})
+    return render(
+        request, "org/org_chart.html", {"departments": [(d, by_department.get(d.pk, [])) for d in departments]}
+    )
 
 
 @login_required
 @permission_required("org.add_department", raise_exception=True)
 def department_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     department = _or_404(selectors.department_get_for_user(user=request.user, pk=pk)) if pk else None
-    initial = {"name": department.name, "code": department.code, "parent": department.parent,
-               "active": department.active} if department else {}
+    initial = (
+        {"name": department.name, "code": department.code, "parent": department.parent, "active": department.active}
+        if department
+        else {}
+    )
     form = DepartmentForm(request.POST or None, initial=initial)
     if department:
         form.fields["parent"].queryset = selectors.department_list_for_user(user=request.user).exclude(
-            path__startswith=department.path)
+            path__startswith=department.path
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if department:
                 services.department_update(actor=request.user, department=department, **data)
             else:
-                services.department_create(actor=request.user, name=data["name"], parent=data["parent"], code=data["code"])
+                services.department_create(
+                    actor=request.user, name=data["name"], parent=data["parent"], code=data["code"]
+                )
         except ApplicationError as exc:
             error_to_form(form, exc)
         else:
             return _saved(request, "org_chart")
     history = audit_entries_for(target=department) if department else []
-    return render(request, "form_page.html", {"form": form, "title": _("Department"), "back": "org_chart",
-                                                  "history": history, "object": department,
-                                                  "delete_url": "department_delete" if department else None})
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": _("Department"),
+            "back": "org_chart",
+            "history": history,
+            "object": department,
+            "delete_url": "department_delete" if department else None,
+        },
+    )
 
 
 @login_required
@@ -102,36 +118,64 @@ def position_list(request: HttpRequest) -> HttpResponse:
 @permission_required("org.add_position", raise_exception=True)
 def position_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     position = _or_404(selectors.position_get_for_user(user=request.user, pk=pk)) if pk else None
-    initial = {"title": position.title, "department": position.department, "reports_to": position.reports_to,
-               "is_manager": position.is_manager, "active": position.active,
-               "permissions": list(position.permissions.all())} if position else {"department": request.GET.get("department")}
+    initial = (
+        {
+            "title": position.title,
+            "department": position.department,
+            "reports_to": position.reports_to,
+            "is_manager": position.is_manager,
+            "active": position.active,
+            "permissions": list(position.permissions.all()),
+        }
+        if position
+        else {"department": request.GET.get("department")}
+    )
     form = PositionForm(request.POST or None, initial=initial)
     if position:
         form.fields["reports_to"].queryset = form.fields["reports_to"].queryset.exclude(pk=position.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.position_save(actor=request.user, position=position, title=data["title"],
-                                   department=data["department"], reports_to=data["reports_to"],
-                                   is_manager=data["is_manager"], active=data["active"],
-                                   permissions=list(data["permissions"]))
+            services.position_save(
+                actor=request.user,
+                position=position,
+                title=data["title"],
+                department=data["department"],
+                reports_to=data["reports_to"],
+                is_manager=data["is_manager"],
+                active=data["active"],
+                permissions=list(data["permissions"]),
+            )
         except ApplicationError as exc:
             error_to_form(form, exc)
         else:
             return _saved(request, "position_list")
-    return render(request, "form_page.html", {"form": form, "title": _("Position"), "back": "position_list",
-                                                  "history": audit_entries_for(target=position) if position else [],
-                                                  "object": position})
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": _("Position"),
+            "back": "position_list",
+            "history": audit_entries_for(target=position) if position else [],
+            "object": position,
+        },
+    )
 
 
 @login_required
 @permission_required("org.view_appointment", raise_exception=True)
 def appointment_list(request: HttpRequest) -> HttpResponse:
     active_only = request.GET.get("all") != "1"
-    return render(request, "org/appointment_list.html", {
-        "appointments": selectors.appointment_list_for_user(user=request.user, active_only=active_only)[:500],
-        "substitutions": selectors.substitution_list_for_user(user=request.user)[:200],
-        "active_only": active_only})
+    return render(
+        request,
+        "org/appointment_list.html",
+        {
+            "appointments": selectors.appointment_list_for_user(user=request.user, active_only=active_only)[:500],
+            "substitutions": selectors.substitution_list_for_user(user=request.user)[:200],
+            "active_only": active_only,
+        },
+    )
 
 
 @login_required
@@ -145,8 +189,9 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
             error_to_form(form, exc)
         else:
             return _saved(request, "appointment_list")
-    return render(request, "form_page.html", {"form": form, "title": _("Appoint to a position"),
-                                                  "back": "appointment_list"})
+    return render(
+        request, "form_page.html", {"form": form, "title": _("Appoint to a position"), "back": "appointment_list"}
+    )
 
 
 @login_required
@@ -161,8 +206,17 @@ def appointment_end(request: HttpRequest, pk: int) -> HttpResponse:
             error_to_form(form, exc)
         else:
             return _saved(request, "appointment_list")
-    return render(request, "form_page.html", {"form": form, "title": str(appointment), "back": "appointment_list",
-                                                  "history": audit_entries_for(target=appointment), "object": appointment})
+    return render(
+        request,
+        "form_page.html",
+        {
+            "form": form,
+            "title": str(appointment),
+            "back": "appointment_list",
+            "history": audit_entries_for(target=appointment),
+            "object": appointment,
+        },
+    )
 
 
 @login_required
@@ -176,8 +230,9 @@ def substitution_create(request: HttpRequest) -> HttpResponse:
             error_to_form(form, exc)
         else:
             return _saved(request, "appointment_list")
-    return render(request, "form_page.html", {"form": form, "title": _("Substitute for a position"),
-                                                  "back": "appointment_list"})
+    return render(
+        request, "form_page.html", {"form": form, "title": _("Substitute for a position"), "back": "appointment_list"}
+    )
 
 
 @login_required
@@ -195,7 +250,8 @@ def substitution_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("org.view_user", raise_exception=True)
 def user_list(request: HttpRequest) -> HttpResponse:
     users = selectors.user_list_for_user(user=request.user, search=request.GET.get("q", "")).prefetch_related(
-        "appointments__position")[:500]
+        "appointments__position"
+    )[:500]
     return render(request, "org/user_list.html", {"users": users})
 
 
@@ -228,7 +284,9 @@ def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("org.change_mailserversettings", raise_exception=True)
 def mail_settings(request: HttpRequest) -> HttpResponse:
     current = MailServerSettings.objects.first()
-    initial = {f: getattr(current, f) for f in MailSettingsForm.base_fields if not f.endswith("password")} if current else {}
+    initial = (
+        {f: getattr(current, f) for f in MailSettingsForm.base_fields if not f.endswith("password")} if current else {}
+    )
     form = MailSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -238,15 +296,20 @@ def mail_settings(request: HttpRequest) -> HttpResponse:
         else:
             return _saved(request, "mail_settings")
     stored = {"smtp": bool(current and current.smtp_password), "imap": bool(current and current.imap_password)}
-    return render(request, "org/mail_settings.html", {"form": form, "stored": stored,
-                                                      "history": audit_entries_for(target=current) if current else []})
+    return render(
+        request,
+        "org/mail_settings.html",
+        {"form": form, "stored": stored, "history": audit_entries_for(target=current) if current else []},
+    )
 
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = PreferencesForm(request.POST or None, initial={
-        "language": user.language, "calendar": user.calendar, "notify_by_email": user.notify_by_email})
+    form = PreferencesForm(
+        request.POST or None,
+        initial={"language": user.language, "calendar": user.calendar, "notify_by_email": user.notify_by_email},
+    )
     if request.method == "POST" and form.is_valid():
         services.user_preferences_set(actor=user, **form.cleaned_data)
         request.session[SESSION_LANGUAGE] = form.cleaned_data["language"]

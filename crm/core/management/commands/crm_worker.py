@@ -48,8 +48,14 @@ class Command(BaseCommand):
 
     def _run_tasks(self, worker_id: str) -> int:
         worker = Worker(
-            queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-            max_tasks=50, worker_id=worker_id, excluded_queue_names=[],
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=50,
+            worker_id=worker_id,
+            excluded_queue_names=[],
         )
         worker.run()
         return worker._run_tasks

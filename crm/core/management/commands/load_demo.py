@@ -25,11 +25,12 @@ class Command(BaseCommand):
         if DictionaryEntry.objects.filter(dictionary=MARKER[0], code=MARKER[1]).exists() and not options["force"]:
             self.stdout.write("Demo data already loaded.")
             return
-        rng = random.Random(options["seed"])
+        rng = random.Random(options["seed"])  # noqa: S311 - demo data, not security
         with transaction.atomic():
             for loader in demo_loaders():
                 self.stdout.write(f"  loading {loader.key}…")
                 loader.load(rng)
-            DictionaryEntry.objects.get_or_create(dictionary=MARKER[0], code=MARKER[1],
-                                                  defaults={"labels": {"en": "Demo data loaded"}, "is_system": True})
+            DictionaryEntry.objects.get_or_create(
+                dictionary=MARKER[0], code=MARKER[1], defaults={"labels": {"en": "Demo data loaded"}, "is_system": True}
+            )
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
