@@ -145,11 +145,11 @@ CRM_DEMO_ADMIN_PASSWORD = env_str("CRM_ADMIN_PASSWORD", "admin")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "crm.core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # the API speaks JSON only
+    "DEFAULT_PARSER_CLASSES": ["crm.core.api.parsers.JSONParser"],  # the API speaks JSON only
     "DEFAULT_SCHEMA_CLASS": "crm.core.api.schema.CrmAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "crm.core.api.pagination.CrmPagination",
     "PAGE_SIZE": 50,
@@ -163,7 +163,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "IdentityKindEnum": "crm.identities.models.Identity.Kind",
+        "PhoneKindEnum": "crm.identities.models.Phone.Kind",
+    },
 }
 
 LOGGING = {

@@ -21,6 +21,11 @@ class IdentityErrorCode(StrEnum):
     NOTHING_TO_RESOLVE = "nothing_to_resolve"
     NOT_UNKNOWN = "not_unknown"
     IMPORT_INVALID = "import_invalid"
+    IMPORT_BAD_FILE = "import_bad_file"
+    IMPORT_FILE_TOO_LARGE = "import_file_too_large"
+    IMPORT_UNKNOWN_FORMAT = "import_unknown_format"
+    IMPORT_NOT_RERUNNABLE = "import_not_rerunnable"
+    IMPORT_NOT_PENDING = "import_not_pending"
 
 
 class IdentityError(ApplicationError):
@@ -38,4 +43,9 @@ class IdentityError(ApplicationError):
         IdentityErrorCode.NOTHING_TO_RESOLVE: _("Give a phone number or an email address."),
         IdentityErrorCode.NOT_UNKNOWN: _("This identity is not an unknown contact."),
         IdentityErrorCode.IMPORT_INVALID: _("The file has problems; nothing was imported."),
+        IdentityErrorCode.IMPORT_BAD_FILE: _("The file's content does not look like %(format)s."),
+        IdentityErrorCode.IMPORT_FILE_TOO_LARGE: _("The file is too large (at most %(limit)s MB)."),
+        IdentityErrorCode.IMPORT_UNKNOWN_FORMAT: _("Upload a .csv, .xlsx or .vcf file."),
+        IdentityErrorCode.IMPORT_NOT_RERUNNABLE: _("Only a finished dry run without errors can be run for real."),
+        IdentityErrorCode.IMPORT_NOT_PENDING: _("This import has already started."),
     }

@@ -289,3 +289,26 @@ class MergeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.survivor_id}"
+
+
+class DuplicateDismissal(models.Model):
+    """A pair someone reviewed and judged "not duplicates" (ID-10); never proposed again.
+    Stored with identity_a < identity_b, so one row covers both orders."""
+
+    identity_a = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    identity_b = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["identity_a", "identity_b"], name="duplicate_dismissal_unique"),
+            models.CheckConstraint(condition=Q(identity_a__lt=models.F("identity_b")),
+                                   name="duplicate_dismissal_order"),
+        ]
+        verbose_name = _("dismissed duplicate")
+        verbose_name_plural = _("dismissed duplicates")
+
+    def __str__(self) -> str:
+        return f"{self.identity_a_id} ≠ {self.identity_b_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -12,7 +13,7 @@ from crm.core.customfields.selectors import custom_filter
 from crm.core.i18n.digits import to_latin_digits
 from crm.core.i18n.search import normalize_compact
 from crm.core.permissions.access import visible_to
-from crm.identities.models import Assignment, Category, Email, Identity, IdentityCategory, Phone
+from crm.identities.models import Address, Assignment, Category, Email, Identity, IdentityCategory, Phone
 from crm.identities.phones import looks_like_phone, normalize_phone
 
 
@@ -38,12 +39,15 @@ class IdentityFilters:
     category: Category | None = None
     include_subcategories: bool = True
     customers_only: bool = False
+    customer: bool | None = None  # True/False: only customers / only non-customers (API)
     unknown: bool | None = None
     assigned_to: Any = None
     city: str = ""
     colour: str = ""
     class_code: str = ""
     created_by: Any = None
+    created_after: datetime | None = None  # created_at >= this
+    created_before: datetime | None = None  # created_at < this
     custom: list[tuple[CustomFieldDefinition, str, Any]] = field(default_factory=list)
     sort: str = "-id"
 
@@ -94,20 +98,24 @@ def identity_list_for_user(*, user: Any, filters: IdentityFilters | None = None)
         cats = (Category.objects.filter(path__startswith=f.category.path).values("pk")
                 if f.include_subcategories else [f.category.pk])
         qs = qs.filter(Exists(IdentityCategory.objects.filter(identity=OuterRef("pk"), category_id__in=cats)))
-    if f.customers_only:
-        qs = qs.filter(customer_number__isnull=False)
+    if f.customers_only or f.customer is not None:
+        qs = qs.filter(customer_number__isnull=not (f.customers_only or f.customer))
     if f.unknown is not None:
         qs = qs.filter(is_unknown=f.unknown)
     if f.assigned_to is not None:
         qs = qs.filter(Exists(Assignment.objects.filter(identity=OuterRef("pk"), user=f.assigned_to)))
     if f.city:
-        qs = qs.filter(addresses__city=f.city).distinct()
+        qs = qs.filter(Exists(Address.objects.filter(identity=OuterRef("pk"), city=f.city)))
     if f.colour:
         qs = qs.filter(colour=f.colour)
     if f.class_code:
         qs = qs.filter(class_code=f.class_code)
     if f.created_by is not None:
         qs = qs.filter(created_by=f.created_by)
+    if f.created_after is not None:
+        qs = qs.filter(created_at__gte=f.created_after)
+    if f.created_before is not None:
+        qs = qs.filter(created_at__lt=f.created_before)
     for definition, op, value in f.custom:
         qs = custom_filter(qs, definition=definition, op=op, value=value)
     return qs.order_by(*SORTS.get(f.sort, SORTS["-id"]))
@@ -155,3 +163,12 @@ def categories_for_user(*, user: Any) -> QuerySet[Category]:
 
 def assigned_identities(*, user: Any) -> QuerySet[Identity]:
     return identity_list_for_user(user=user, filters=IdentityFilters(assigned_to=user))
+
+
+def category_tree() -> QuerySet[Category]:
+    """Every category in tree order, for the categories admin (names and access only)."""
+    return Category.objects.select_related("parent").prefetch_related("positions__department").order_by("path")
+
+
+def category_get(*, pk: int) -> Category | None:
+    return Category.objects.filter(pk=pk).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -146,6 +147,8 @@ def identity_create(*, actor: Any, phones: list | None = None, emails: list | No
                     assignees: list | None = None, is_unknown: bool = False, **values: Any) -> Identity:
     require_perm(actor, "identities.add_identity")
     values = {k: _clean_text(v) for k, v in values.items() if k in SCALAR_FIELDS}
+    given = {k for k, v in values.items() if v not in (None, "")} | {f"custom.{k}" for k in custom or {}}
+    require_fields_writable(actor, Identity, given)  # a field the user may only see (or not) stays empty
     identity = Identity(created_by=actor if getattr(actor, "is_authenticated", False) else None,
                         is_unknown=is_unknown, **values)
     _validate_names(identity)
@@ -181,26 +184,33 @@ def identity_update(*, actor: Any, identity: Identity, phones: list | None = Non
     before_custom = dict(identity.custom)
     if custom:
         custom_values_apply(obj=identity, data=custom, partial=True)
+    candidate = copy.copy(identity)  # validate on a copy: tracked_update must see the old values to diff and save
     for name, value in values.items():
-        setattr(identity, name, value)
-    _validate_names(identity)
-    identity.full_clean(exclude=["custom", "customer_number", "created_by", "deleted_by"])
-    tracked_update(obj=identity, actor=actor, display_name=identity.display_name, name_key=identity.name_key, **values)
+        setattr(candidate, name, value)
+    _validate_names(candidate)
+    candidate.full_clean(exclude=["custom", "customer_number", "created_by", "deleted_by"])
+    tracked_update(obj=identity, actor=actor, display_name=candidate.display_name, name_key=candidate.name_key,
+                   **values)
     if identity.custom != before_custom:
         identity.save(update_fields=["custom", "updated_at"])
         custom_values_audit(actor=actor, obj=identity, before=before_custom, after=identity.custom)
     changes = _replace_children(identity, phones=phones, emails=emails, addresses=addresses, websites=websites,
                                 special_dates=special_dates)
     if categories is not None:
-        changes.update(_set_categories(identity, categories))
+        changes.update(_set_categories(identity, categories, actor=actor))
     if changes:
         audit_record(actor=actor, target=identity, action="identity.details_changed", changes=changes)
     return identity
 
 
-def _set_categories(identity: Identity, categories: list[Category]) -> dict[str, list[Any]]:
+def _set_categories(identity: Identity, categories: list[Category], *, actor: Any = None) -> dict[str, list[Any]]:
     before = sorted(identity.category_links.values_list("category_id", flat=True))
-    after = sorted({c.pk for c in categories})
+    kept: set[int] = set()
+    if getattr(actor, "is_authenticated", False) and not actor.is_superuser:
+        from crm.identities.access import accessible_category_ids
+
+        kept = set(before) - accessible_category_ids(actor)  # a user cannot take away a category he cannot see
+    after = sorted({c.pk for c in categories} | kept)
     if before == after:
         return {}
     IdentityCategory.objects.filter(identity=identity).exclude(category_id__in=after).delete()
@@ -239,13 +249,13 @@ def customer_number_give(*, actor: Any, identity: Identity, number: str | None =
     """Make the identity a customer (ID-3): a number typed by hand, or the next of the
     'customer' sequence. Called by sales/contracts on the first approved document, where a
     customer who already has a number keeps it."""
+    if reason == "manual":  # before looking: no "already a customer" for those without the right
+        require_perm(actor, "identities.assign_customer_number")
     identity = Identity.all_objects.select_for_update().get(pk=identity.pk)
     if identity.customer_number:
         if number is None and reason != "manual":
             return identity
         raise IdentityError(IdentityErrorCode.ALREADY_CUSTOMER)
-    if reason == "manual":
-        require_perm(actor, "identities.assign_customer_number")
     if number is not None:
         number = to_latin_digits(number).strip()
         if Identity.all_objects.filter(customer_number=number).exists():
@@ -299,7 +309,8 @@ def resolve_contact(*, phone: str | None = None, email: str | None = None, actor
     if found:
         return found, False
     label = number or address or ""
-    identity = Identity(kind=Identity.Kind.PERSON, last_name=label, is_unknown=True, source=source[:60])
+    identity = Identity(kind=Identity.Kind.PERSON, last_name=label, is_unknown=True, source=source[:60],
+                        created_by=actor if getattr(actor, "is_authenticated", False) else None)
     identity_names(identity)
     identity.save()
     _milestone(actor=actor, identity=identity, action="identity.unknown_created", summary=label,

@@ -55,6 +55,7 @@ def department_update(
             child.path = new_path + child.path[len(old_path) :]
             child.depth += shift
             child.save(update_fields=["path", "depth"])
+        department.path, department.depth = new_path, new_depth  # the loop saved a separate copy of this row
     return department
 
 

@@ -45,7 +45,8 @@ class SequenceOutput(serializers.ModelSerializer):
     def get_next_number(self, obj: NumberSequence) -> str:
         from crm.core.numbering.services import sequence_preview
 
-        return sequence_preview(sequence=obj)
+        previews = self.context.get("previews")  # a list passes them all, read in one query
+        return previews[obj.pk] if previews and obj.pk in previews else sequence_preview(sequence=obj)
 
 
 class SavedFilterOutput(serializers.ModelSerializer):

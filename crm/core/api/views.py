@@ -27,6 +27,7 @@ from crm.core.customfields.models import CustomFieldDefinition
 from crm.core.lists.selectors import saved_filter_get_for, saved_filters_for
 from crm.core.lists.services import saved_filter_create, saved_filter_delete
 from crm.core.numbering.models import NumberSequence
+from crm.core.numbering.services import sequence_previews
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):
@@ -59,6 +60,11 @@ class SequenceListApi(generics.ListAPIView):
     serializer_class = SequenceOutput
     permission_classes = [permissions.IsAuthenticated, ModelPermissions]
     queryset = NumberSequence.objects.all()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        context = {**self.get_serializer_context(), "previews": sequence_previews(sequences=page)}
+        return self.get_paginated_response(SequenceOutput(page, many=True, context=context).data)
 
 
 class SavedFilterListApi(generics.ListAPIView):

@@ -81,6 +81,9 @@ def custom_filter(qs: models.QuerySet, *, definition: CustomFieldDefinition, op:
         return qs.filter(**{f"custom__{key}__icontains": value})
     if op == "eq" and connection.vendor == "postgresql" and definition.kind not in NUMERIC:
         return qs.filter(custom__contains={key: value})  # served by the GIN index
+    if op == "eq" and not isinstance(value, str) and definition.kind not in NUMERIC:
+        # JSON true/false and link ids are not text: compare as JSON (SQLite's ->> gives 1, not 'True')
+        return qs.filter(**{f"custom__{key}": value})
     alias = f"cf_{key}"
     qs = qs.alias(**{alias: _typed_key(definition)})
     lookup = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}[op]

@@ -58,14 +58,21 @@ def custom_field_define(*, actor: Any, model: type[models.Model], **attrs: Any) 
 
 
 def custom_values_apply(
-    *, obj: HasCustomFields, data: dict[str, Any], partial: bool = False, writable: set[str] | None = None
+    *,
+    obj: HasCustomFields,
+    data: dict[str, Any],
+    partial: bool = False,
+    writable: set[str] | None = None,
+    definitions: list[CustomFieldDefinition] | None = None,
 ) -> dict[str, Any]:
     """Validate `data` against the model's definitions and set `obj.custom` (not saved).
 
     `writable` limits which keys the caller may change (field-level access).
+    `definitions` (the model's active ones) saves a query per call in bulk work.
     Raises CoreError with per-field messages; `obj` is untouched on error.
     """
-    definitions = custom_field_definitions(model=type(obj))
+    if definitions is None:
+        definitions = custom_field_definitions(model=type(obj))
     if writable is not None:
         denied = [key for key in data if key not in writable]
         if denied:

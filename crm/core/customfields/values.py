@@ -8,7 +8,7 @@ multi_choice → [str]; checkbox → bool; file → storage name; link_* → int
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.dateparse import parse_date, parse_datetime
@@ -31,9 +31,10 @@ def _number(value: Any) -> Decimal:
         raise ValueError_(_("Enter a number."))
     try:
         number = Decimal(to_latin_digits(str(value)).replace("٬", "").replace(",", "").replace("٫", ".").strip())
-    except InvalidOperation as exc:
+        too_big = not number.is_finite() or abs(number) >= Decimal("1e18")
+    except ArithmeticError as exc:  # InvalidOperation, and Overflow for exponents like 1e999999999
         raise ValueError_(_("Enter a number.")) from exc
-    if not number.is_finite() or abs(number) >= Decimal("1e18"):
+    if too_big:
         raise ValueError_(_("Enter a number."))
     return number
 
@@ -60,7 +61,10 @@ def _datetime(value: Any) -> str:
             value = None
     if value is None or value.tzinfo is None:
         raise ValueError_(_("Enter a valid date and time with a time zone."))
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError as exc:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise ValueError_(_("Enter a valid date and time with a time zone.")) from exc
 
 
 def _choice_values(definition: Def) -> set[str]:
@@ -72,6 +76,8 @@ def _link(definition: Def, value: Any) -> int:
         pk = int(to_latin_digits(str(value)))
     except (TypeError, ValueError) as exc:
         raise ValueError_(_("Choose a valid record.")) from exc
+    if not 0 < pk < 2**63:  # ids are 64-bit; SQLite cannot even compare larger ones
+        raise ValueError_(_("Choose a valid record."))
     kind = definition.kind.removeprefix("link_")
     resolver = link_resolver(kind)
     if resolver is None or pk not in resolver([pk]):
@@ -79,8 +85,17 @@ def _link(definition: Def, value: Any) -> int:
     return pk
 
 
+def _storable(value: Any) -> None:
+    """PostgreSQL's jsonb refuses NUL, and no database stores lone UTF-16 surrogates."""
+    texts = value if isinstance(value, (list, tuple)) else [value]
+    for text in texts:
+        if isinstance(text, str) and ("\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)):
+            raise ValueError_(_("Remove the control characters from this value."))
+
+
 def clean_value(definition: Def, value: Any) -> Any:
     """The stored form of `value`, or ValueError_ with a message for the person."""
+    _storable(value)
     kind = definition.kind
     if kind in TEXT_MAX:
         text = str(value).strip()

@@ -39,8 +39,12 @@ def start_child(module: str, *args: str) -> subprocess.Popen[str]:
     """`python -m module args…` on the test database; it waits at its start gate (child_gate)."""
     return subprocess.Popen(
         [sys.executable, "-m", module, *args],
-        cwd=settings.BASE_DIR, env=child_env(), text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=settings.BASE_DIR,
+        env=child_env(),
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 

@@ -108,7 +108,9 @@ class TestChoices:
         assert accepted(Kind.MULTI_CHOICE, "gold", choices=CHOICES) == ["gold"]
         refused(Kind.MULTI_CHOICE, ["gold", "bronze"], choices=CHOICES)
 
-    @pytest.mark.parametrize(("raw", "stored"), [(True, True), ("on", True), ("1", True), (False, False), ("no", False)])
+    @pytest.mark.parametrize(
+        ("raw", "stored"), [(True, True), ("on", True), ("1", True), (False, False), ("no", False)]
+    )
     def test_checkbox_reads_the_usual_spellings(self, raw, stored):
         assert accepted(Kind.CHECKBOX, raw) is stored
 
@@ -183,8 +185,9 @@ def cards(alice, score):
     """Cards with scores 10, 2, 1.5 and one without; a text and a multi-choice field too."""
     model = card_model()
     custom_field_define(actor=alice, model=model, key="city", labels={"en": "City"}, kind=Kind.TEXT)
-    custom_field_define(actor=alice, model=model, key="tags", labels={"en": "Tags"}, kind=Kind.MULTI_CHOICE,
-                        choices=CHOICES)
+    custom_field_define(
+        actor=alice, model=model, key="tags", labels={"en": "Tags"}, kind=Kind.MULTI_CHOICE, choices=CHOICES
+    )
     custom_field_define(actor=alice, model=model, key="since", labels={"en": "Since"}, kind=Kind.DATE)
     data = {
         "ten": {"score": 10, "city": "Tehran", "tags": ["gold"], "since": "2026-03-21"},
@@ -285,14 +288,20 @@ class TestFilterAndOrder:
     def test_text_equals_and_contains(self, cards):
         city = self.defn("city")
         assert names(custom_filter(self.all_cards(), definition=city, op="eq", value="Shiraz")) == ["two"]
-        assert set(names(custom_filter(self.all_cards(), definition=city, op="contains", value="ta"))) == {"one_and_half"}
+        assert set(names(custom_filter(self.all_cards(), definition=city, op="contains", value="ta"))) == {
+            "one_and_half"
+        }
         assert set(names(custom_filter(self.all_cards(), definition=city, op="contains", value="T"))) == {
-            "ten", "one_and_half"}
+            "ten",
+            "one_and_half",
+        }
 
     def test_dates_compare_and_sort_in_time_order(self, cards):
         since = self.defn("since")
         assert set(names(custom_filter(self.all_cards(), definition=since, op="gt", value="2026-01-01"))) == {
-            "ten", "one_and_half"}
+            "ten",
+            "one_and_half",
+        }
         assert names(custom_filter(self.all_cards(), definition=since, op="lte", value="2025-12-01")) == ["two"]
         assert names(custom_filter(self.all_cards(), definition=since, op="eq", value="2026-01-15")) == ["one_and_half"]
         assert names(custom_order(self.all_cards(), definition=since)) == ["two", "one_and_half", "ten", "none"]
@@ -301,7 +310,9 @@ class TestFilterAndOrder:
         tags = self.defn("tags")
         assert set(names(custom_filter(self.all_cards(), definition=tags, op="has", value="gold"))) == {"ten", "two"}
         assert set(names(custom_filter(self.all_cards(), definition=tags, op="has", value="silver"))) == {
-            "two", "one_and_half"}
+            "two",
+            "one_and_half",
+        }
         assert names(custom_filter(self.all_cards(), definition=tags, op="has", value="bronze")) == []
 
 
@@ -325,8 +336,9 @@ class TestPostgresIndex:
         assert "(custom ->> 'city'::text)" in indexes["cf_org_employeecard_city"]
 
     def test_unsortable_kinds_get_no_index(self, alice):
-        custom_field_define(actor=alice, model=card_model(), key="tags", labels={"en": "Tags"},
-                            kind=Kind.MULTI_CHOICE, choices=CHOICES)
+        custom_field_define(
+            actor=alice, model=card_model(), key="tags", labels={"en": "Tags"}, kind=Kind.MULTI_CHOICE, choices=CHOICES
+        )
         assert "cf_org_employeecard_tags" not in self.indexes()
 
 
@@ -356,8 +368,9 @@ class TestForms:
         assert form.fields["cf_readonly"].initial == "r"
 
     def test_only_editable_values_are_submitted(self, definitions):
-        form = self.form(data={"cf_public": "new", "cf_readonly": "forged", "cf_secret": "forged"},
-                         values={"readonly": "r"})
+        form = self.form(
+            data={"cf_public": "new", "cf_readonly": "forged", "cf_secret": "forged"}, values={"readonly": "r"}
+        )
         assert form.is_valid(), form.errors
 
         assert custom_data_from_form(form) == {"public": "new"}

@@ -26,8 +26,14 @@ SECRET = "test_salaries"
 @pytest.fixture
 def secret_widget(monkeypatch):
     """A widget only holders of org.view_sensitive_employeecard may have."""
-    widget = Widget(key=SECRET, title="Salaries overview", template="core/widgets/recent_changes.html",
-                    context=lambda user: {"entries": []}, permission="org.view_sensitive_employeecard", order=5)
+    widget = Widget(
+        key=SECRET,
+        title="Salaries overview",
+        template="core/widgets/recent_changes.html",
+        context=lambda user: {"entries": []},
+        permission="org.view_sensitive_employeecard",
+        order=5,
+    )
     monkeypatch.setitem(registry._widgets, SECRET, widget)
     return widget
 

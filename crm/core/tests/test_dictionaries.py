@@ -49,8 +49,14 @@ def test_a_system_entry_cannot_change_its_code(alice, system_entry):
 
 
 def test_a_system_entry_may_be_relabelled_and_reordered(alice, system_entry):
-    dictionary_entry_update(actor=alice, entry=system_entry, labels={"en": "Finished", "fa": "انجام شد"}, position=3,
-                            code="done", active=True)
+    dictionary_entry_update(
+        actor=alice,
+        entry=system_entry,
+        labels={"en": "Finished", "fa": "انجام شد"},
+        position=3,
+        code="done",
+        active=True,
+    )
     system_entry.refresh_from_db()
     assert (system_entry.label, system_entry.position) == ("Finished", 3)
     entry = AuditEntry.objects.get(action="dictionaryentry.updated")

@@ -18,7 +18,7 @@ from crm.core.lists.models import SavedFilter
 from crm.core.lists.selectors import saved_filter_get_for, saved_filters_for
 from crm.core.lists.services import clean_query, saved_filter_create, saved_filter_delete
 
-DANGEROUS = ["=1+2", "+989121234567", "-x", "@SUM(A1)", "=HYPERLINK(\"http://evil\")", "\tcmd", "＝1+2"]
+DANGEROUS = ["=1+2", "+989121234567", "-x", "@SUM(A1)", '=HYPERLINK("http://evil")', "\tcmd", "＝1+2"]
 PERSIAN = "مریم رضایی، تهران"
 COLUMNS = [("Name", lambda row: row["name"]), ("Amount", lambda row: row["amount"])]
 
@@ -116,7 +116,9 @@ class TestSavedFilters:
 
     def test_web_share_attempt_by_bob_saves_nothing(self, client, bob):
         client.force_login(bob)
-        response = client.post(reverse("saved_filter_create"), {"list_key": "employees", "name": "All", "query": "q=x",
-                                                  "shared": "on", "next": "/org/employees/"})
+        response = client.post(
+            reverse("saved_filter_create"),
+            {"list_key": "employees", "name": "All", "query": "q=x", "shared": "on", "next": "/org/employees/"},
+        )
         assert response.status_code == 302
         assert not SavedFilter.objects.exists()

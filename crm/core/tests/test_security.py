@@ -149,8 +149,13 @@ def import_production(**env: str) -> subprocess.CompletedProcess[str]:
     code = "import config.settings.production as p; print(p.PASSWORD_HASHERS[0], p.SESSION_COOKIE_SECURE)"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env={**clean, **env},
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -55,3 +55,8 @@ def timeline_page(
         row.icon = item_type.icon if item_type else "bi-dot"  # type: ignore[attr-defined]
         row.url = item_type.url(row.item_id) if item_type else None  # type: ignore[attr-defined]
     return {"rows": rows, "page_number": page, "has_next": has_next}
+
+
+def timeline_count(*, identity_id: int) -> int:
+    """How many items an identity's history shows (an index-only count)."""
+    return TimelineEntry.objects.filter(identity_id=identity_id, hidden=False).count()

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from crm.core.timeline.models import TimelineEntry
 
@@ -43,6 +44,34 @@ def timeline_record(
         )
 
 
+def timeline_record_new(
+    *,
+    item_type: str,
+    items: Iterable[tuple[int, str | int, dt.datetime, str, dict[str, Any]]],
+    actor: Any = None,
+) -> None:
+    """Bulk `timeline_record` for items that are new, so nothing needs replacing (imports).
+
+    items: (identity_id, item_id, occurred_at, summary, extra).
+    """
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    TimelineEntry.objects.bulk_create(
+        [
+            TimelineEntry(
+                identity_id=identity_id,
+                item_type=item_type,
+                item_id=str(item_id),
+                occurred_at=occurred_at,
+                summary=summary[:300],
+                actor=user,
+                extra=extra or {},
+            )
+            for identity_id, item_id, occurred_at, summary, extra in items
+        ],
+        batch_size=1000,
+    )
+
+
 def timeline_hide(*, item_type: str, item_id: str | int, hidden: bool = True) -> int:
     """Soft-deleted items leave the history; restored ones come back."""
     return TimelineEntry.objects.filter(item_type=item_type, item_id=str(item_id)).update(hidden=hidden)
@@ -66,3 +95,18 @@ def timeline_move(*, from_identity_id: int, to_identity_id: int) -> list[int]:
 
 def timeline_unmove(*, row_ids: Iterable[int], to_identity_id: int) -> None:
     TimelineEntry.objects.filter(pk__in=list(row_ids)).update(identity_id=to_identity_id)
+
+
+def timeline_shared_rows(*, from_identity_id: int, to_identity_id: int) -> list[int]:
+    """The shown rows of `from` whose item is already in `to`'s history: the ones
+    timeline_move will hide. A merge keeps them so its undo can show them again."""
+    shared = TimelineEntry.objects.filter(
+        identity_id=to_identity_id, item_type=OuterRef("item_type"), item_id=OuterRef("item_id")
+    )
+    rows = TimelineEntry.objects.filter(identity_id=from_identity_id, hidden=False).filter(Exists(shared))
+    return list(rows.values_list("pk", flat=True))
+
+
+def timeline_show_rows(*, row_ids: Iterable[int]) -> None:
+    """Undo of timeline_move's hiding (rows named by timeline_shared_rows)."""
+    TimelineEntry.objects.filter(pk__in=list(row_ids)).update(hidden=False)

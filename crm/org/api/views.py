@@ -11,9 +11,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from crm.core.api.customfields import custom_errors_under
 from crm.core.api.params import SearchQuery, query_params
 from crm.core.audit.services import restore
-from crm.core.permissions.access import hidden_fields, require, require_perm
+from crm.core.errors import PermissionDeniedError
+from crm.core.permissions.access import hidden_fields, require
 from crm.org import selectors, services
 from crm.org.api import serializers as s
 from crm.org.models import EmployeeCard
@@ -33,7 +35,7 @@ class ListCreateApi(mixins.ListModelMixin, GenericAPIView):
     output: type[serializers.Serializer]
     input: type[serializers.Serializer]
     query: type[serializers.Serializer] | None = None
-    view_perm: str | None = None
+    view_perms: tuple[str, ...] = ()  # any one of them lets the user list (as the pages do)
     filter_backends = ()
     params: dict[str, Any]
 
@@ -44,8 +46,8 @@ class ListCreateApi(mixins.ListModelMixin, GenericAPIView):
         raise NotImplementedError
 
     def get(self, request: Request) -> Response:
-        if self.view_perm:
-            require_perm(request.user, self.view_perm)
+        if self.view_perms and not any(request.user.has_perm(perm) for perm in self.view_perms):
+            raise PermissionDeniedError()
         self.params = query_params(self.query, request) if self.query else {}
         page = self.paginate_queryset(self.rows())
         return self.get_paginated_response(self.output(page, many=True, context=self.out_context()).data)
@@ -87,7 +89,7 @@ class UserListApi(ListCreateApi):
     output = s.UserOutput
     http_method_names = ["get", "head", "options"]
     query = SearchQuery
-    view_perm = "org.view_user"
+    view_perms = ("org.view_user",)
 
     def rows(self) -> Any:
         return selectors.user_list_for_user(user=self.request.user, search=self.params["search"])
@@ -97,6 +99,7 @@ class UserListApi(ListCreateApi):
 class DepartmentListApi(ListCreateApi):
     serializer_class = s.DepartmentOutput
     output, input = s.DepartmentOutput, s.DepartmentInput
+    view_perms = ("org.view_department",)
 
     def rows(self) -> Any:
         return selectors.department_list_for_user(user=self.request.user)
@@ -133,6 +136,7 @@ class DepartmentDetailApi(GenericAPIView):
 class PositionListApi(ListCreateApi):
     serializer_class = s.PositionOutput
     output, input = s.PositionOutput, s.PositionInput
+    view_perms = ("org.view_position",)
 
     def rows(self) -> Any:
         return selectors.position_list_for_user(user=self.request.user).prefetch_related("permissions__content_type")
@@ -166,6 +170,7 @@ class PositionDetailApi(GenericAPIView):
 class AppointmentListApi(ListCreateApi):
     serializer_class = s.AppointmentOutput
     output, input, query = s.AppointmentOutput, s.AppointmentInput, s.AppointmentQuery
+    view_perms = ("org.view_appointment",)
 
     def rows(self) -> Any:
         return selectors.appointment_list_for_user(user=self.request.user, active_only=self.params["active"])
@@ -197,6 +202,7 @@ class AppointmentEndApi(GenericAPIView):
 class SubstitutionListApi(ListCreateApi):
     serializer_class = s.SubstitutionOutput
     output, input = s.SubstitutionOutput, s.SubstitutionInput
+    view_perms = ("org.view_substitution",)
 
     def rows(self) -> Any:
         return selectors.substitution_list_for_user(user=self.request.user)
@@ -227,12 +233,14 @@ class SubstitutionDetailApi(GenericAPIView):
 class EmployeeCardListApi(ListCreateApi):
     serializer_class = s.EmployeeCardOutput
     output, input, query = s.EmployeeCardOutput, s.EmployeeCardInput, SearchQuery
+    view_perms = ("org.view_employeecard", "org.view_all_employeecard")
 
     def rows(self) -> Any:
         return selectors.employee_card_list_for_user(user=self.request.user, search=self.params["search"])
 
     def create(self, data: dict[str, Any]) -> Any:
-        return services.employee_card_create(actor=self.request.user, **data)
+        with custom_errors_under("custom"):
+            return services.employee_card_create(actor=self.request.user, **data)
 
     def out_context(self) -> dict[str, Any]:
         return {"hidden": hidden_fields(self.request.user, EmployeeCard)}
@@ -255,7 +263,8 @@ class EmployeeCardDetailApi(GenericAPIView):
         card = self.get_object()
         data = s.EmployeeCardInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        card = services.employee_card_update(actor=request.user, card=card, **data.validated_data)
+        with custom_errors_under("custom"):
+            card = services.employee_card_update(actor=request.user, card=card, **data.validated_data)
         return Response(self._out(card))
 
     @extend_schema(responses={204: None})

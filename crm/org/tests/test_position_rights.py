@@ -16,7 +16,10 @@ from crm.org.testing import appoint, fresh, make_position, make_user, perms
 pytestmark = pytest.mark.django_db
 
 BOB_RIGHTS = {
-    "org.view_department", "org.view_employeecard", "org.add_employeecard", "org.change_employeecard",
+    "org.view_department",
+    "org.view_employeecard",
+    "org.add_employeecard",
+    "org.change_employeecard",
     "org.delete_employeecard",
 }
 LEAD_RIGHTS = {"org.view_all_employeecard", "org.view_department"}
@@ -75,20 +78,25 @@ def test_a_move_gives_exactly_the_new_posts_rights(alice, bob, bob_position, lea
 
 
 def test_a_move_planned_for_tomorrow_changes_nothing_today(alice, bob, bob_position, lead_position):
-    appointment_move(actor=alice, user=bob, from_position=bob_position, to_position=lead_position,
-                     on=today() + days(1))
+    appointment_move(actor=alice, user=bob, from_position=bob_position, to_position=lead_position, on=today() + days(1))
     assert fresh(bob).get_all_permissions() == BOB_RIGHTS
 
 
 def test_an_inactive_position_gives_no_rights(alice, bob, bob_position):
-    position_save(actor=alice, position=bob_position, title=bob_position.title, department=bob_position.department,
-                  active=False)
+    position_save(
+        actor=alice, position=bob_position, title=bob_position.title, department=bob_position.department, active=False
+    )
     assert fresh(bob).get_all_permissions() == set()
 
 
 def test_changing_a_posts_permissions_changes_its_holders_rights(alice, bob, bob_position):
-    position_save(actor=alice, position=bob_position, title=bob_position.title, department=bob_position.department,
-                  permissions=perms("org.view_department"))
+    position_save(
+        actor=alice,
+        position=bob_position,
+        title=bob_position.title,
+        department=bob_position.department,
+        permissions=perms("org.view_department"),
+    )
     assert fresh(bob).get_all_permissions() == {"org.view_department"}
 
 
@@ -100,8 +108,13 @@ def test_two_posts_add_up(bob, lead_position):
 class TestSubstitutes:
     def test_a_substitute_has_the_posts_rights_only_within_the_dates(self, alice, charlie, bob_position):
         # given charlie will stand in for the sales expert from tomorrow
-        substitution = substitution_create(actor=alice, position=bob_position, substitute=charlie,
-                                           start_date=today() + days(1), end_date=today() + days(5))
+        substitution = substitution_create(
+            actor=alice,
+            position=bob_position,
+            substitute=charlie,
+            start_date=today() + days(1),
+            end_date=today() + days(5),
+        )
         # then he has nothing yet
         assert fresh(charlie).get_all_permissions() == set()
 
@@ -110,13 +123,13 @@ class TestSubstitutes:
         assert fresh(charlie).get_all_permissions() == BOB_RIGHTS
 
         # when it ended yesterday, he has nothing again
-        Substitution.objects.filter(pk=substitution.pk).update(start_date=today() - days(5),
-                                                                end_date=today() - days(1))
+        Substitution.objects.filter(pk=substitution.pk).update(start_date=today() - days(5), end_date=today() - days(1))
         assert fresh(charlie).get_all_permissions() == set()
 
     def test_the_holder_keeps_the_rights_while_a_substitute_stands_in(self, alice, bob, charlie, bob_position):
-        substitution_create(actor=alice, position=bob_position, substitute=charlie, start_date=today(),
-                            end_date=today())
+        substitution_create(
+            actor=alice, position=bob_position, substitute=charlie, start_date=today(), end_date=today()
+        )
         assert fresh(bob).get_all_permissions() == BOB_RIGHTS
         assert fresh(charlie).get_all_permissions() == BOB_RIGHTS
 

@@ -108,8 +108,9 @@ class TestOwnRecords:
 class TestEditWindow:
     @pytest.fixture(autouse=True)
     def one_hour_window(self, alice):
-        record_rule_save(actor=alice, values={"content_type": card_type(), "edit_window_hours": 1,
-                                              "delete_window_hours": 1})
+        record_rule_save(
+            actor=alice, values={"content_type": card_type(), "edit_window_hours": 1, "delete_window_hours": 1}
+        )
 
     def test_a_card_created_two_hours_ago_can_no_longer_be_changed(self, bob, bobs_card):
         card = age(bobs_card, hours=2)
@@ -164,8 +165,14 @@ class TestEditWindow:
 class TestHiddenField:
     @pytest.fixture(autouse=True)
     def national_id_needs_sensitive_right(self, alice, bobs_card):
-        field_rule_save(actor=alice, values={"content_type": card_type(), "field_name": "national_id",
-                                             "view_permission": permission("view_sensitive_employeecard")})
+        field_rule_save(
+            actor=alice,
+            values={
+                "content_type": card_type(),
+                "field_name": "national_id",
+                "view_permission": permission("view_sensitive_employeecard"),
+            },
+        )
 
     def test_bob_without_the_right_does_not_see_the_field(self, bob, alice):
         assert hidden_fields(bob, EmployeeCard) == {"national_id"}
@@ -201,8 +208,14 @@ class TestHiddenField:
 class TestReadOnlyField:
     @pytest.fixture(autouse=True)
     def national_id_needs_sensitive_right_to_change(self, alice, bobs_card):
-        field_rule_save(actor=alice, values={"content_type": card_type(), "field_name": "national_id",
-                                             "edit_permission": permission("view_sensitive_employeecard")})
+        field_rule_save(
+            actor=alice,
+            values={
+                "content_type": card_type(),
+                "field_name": "national_id",
+                "edit_permission": permission("view_sensitive_employeecard"),
+            },
+        )
 
     def test_bob_may_see_but_not_change_it(self, bob):
         assert field_access(bob, EmployeeCard) == {"national_id": "view"}
@@ -229,8 +242,10 @@ class TestReadOnlyField:
 
     def test_the_form_shows_it_disabled_and_ignores_a_forged_value(self, client, bob, bobs_card):
         client.force_login(bob)
-        response = client.post(reverse("employee_edit", args=[bobs_card.pk]), {
-            "first_name": "Sara", "last_name": "Ahmadi", "national_id": "9999999999", "mobile": "0935"})
+        response = client.post(
+            reverse("employee_edit", args=[bobs_card.pk]),
+            {"first_name": "Sara", "last_name": "Ahmadi", "national_id": "9999999999", "mobile": "0935"},
+        )
         assert response.status_code == 302
         bobs_card.refresh_from_db()
         assert (bobs_card.national_id, bobs_card.mobile) == ("0012345678", "0935")
@@ -239,10 +254,17 @@ class TestReadOnlyField:
 class TestCustomFieldRules:
     @pytest.fixture
     def salary(self, alice):
-        definition = custom_field_define(actor=alice, model=EmployeeCard, key="salary", labels={"en": "Salary"},
-                                         kind="money")
-        field_rule_save(actor=alice, values={"content_type": card_type(), "field_name": "custom.salary",
-                                             "edit_permission": permission("change_all_employeecard")})
+        definition = custom_field_define(
+            actor=alice, model=EmployeeCard, key="salary", labels={"en": "Salary"}, kind="money"
+        )
+        field_rule_save(
+            actor=alice,
+            values={
+                "content_type": card_type(),
+                "field_name": "custom.salary",
+                "edit_permission": permission("change_all_employeecard"),
+            },
+        )
         return definition
 
     def test_a_read_only_custom_field_cannot_be_changed(self, alice, bob, salary):
@@ -255,10 +277,17 @@ class TestCustomFieldRules:
         assert card.custom == {"salary": "100.00"}
 
     def test_a_hidden_custom_field_shows_neither_value_nor_history(self, client, alice, bob):
-        definition = custom_field_define(actor=alice, model=EmployeeCard, key="bonus", labels={"en": "Bonus"},
-                                         kind="money")
-        field_rule_save(actor=alice, values={"content_type": card_type(), "field_name": "custom.bonus",
-                                             "view_permission": permission("view_sensitive_employeecard")})
+        definition = custom_field_define(
+            actor=alice, model=EmployeeCard, key="bonus", labels={"en": "Bonus"}, kind="money"
+        )
+        field_rule_save(
+            actor=alice,
+            values={
+                "content_type": card_type(),
+                "field_name": "custom.bonus",
+                "view_permission": permission("view_sensitive_employeecard"),
+            },
+        )
         card = employee_card_create(actor=alice, first_name="A", last_name="B")
         employee_card_update(actor=alice, card=card, custom={"bonus": "777777"})
         EmployeeCard.objects.filter(pk=card.pk).update(created_by=bob)

@@ -28,11 +28,16 @@ def world(alice, bob, bob_position):
     """Rows the refused calls would touch."""
     department = bob_position.department
     card = services.employee_card_create(actor=bob, first_name="Sara", last_name="Ahmadi")
-    substitution = Substitution.objects.create(position=bob_position, substitute=alice, start_date=TODAY,
-                                               end_date=TODAY)
+    substitution = Substitution.objects.create(
+        position=bob_position, substitute=alice, start_date=TODAY, end_date=TODAY
+    )
     return {
-        "department": department, "position": bob_position, "card": card, "substitution": substitution,
-        "appointment": Appointment.objects.get(position=bob_position), "bob": bob,
+        "department": department,
+        "position": bob_position,
+        "card": card,
+        "substitution": substitution,
+        "appointment": Appointment.objects.get(position=bob_position),
+        "bob": bob,
         "other": make_position("Other post", department=department),
         "empty": services.department_create(actor=alice, name="Empty", parent=department),
     }
@@ -41,34 +46,43 @@ def world(alice, bob, bob_position):
 CALLS: dict[str, Callable[[Any, dict], Any]] = {
     "department_create": lambda actor, w: services.department_create(actor=actor, name="New"),
     "department_update": lambda actor, w: services.department_update(
-        actor=actor, department=w["department"], name="Renamed", parent=None),
+        actor=actor, department=w["department"], name="Renamed", parent=None
+    ),
     "department_delete": lambda actor, w: services.department_delete(actor=actor, department=w["empty"]),
-    "position_create": lambda actor, w: services.position_save(
-        actor=actor, title="Boss", department=w["department"]),
+    "position_create": lambda actor, w: services.position_save(actor=actor, title="Boss", department=w["department"]),
     "position_update": lambda actor, w: services.position_save(
-        actor=actor, position=w["position"], title="Renamed", department=w["department"]),
+        actor=actor, position=w["position"], title="Renamed", department=w["department"]
+    ),
     "appointment_create": lambda actor, w: services.appointment_create(
-        actor=actor, user=w["bob"], position=w["other"], start_date=TODAY),
+        actor=actor, user=w["bob"], position=w["other"], start_date=TODAY
+    ),
     "appointment_end": lambda actor, w: services.appointment_end(
-        actor=actor, appointment=w["appointment"], end_date=timezone.localdate()),
+        actor=actor, appointment=w["appointment"], end_date=timezone.localdate()
+    ),
     "appointment_move": lambda actor, w: services.appointment_move(
-        actor=actor, user=w["bob"], from_position=w["position"], to_position=w["other"], on=timezone.localdate()),
+        actor=actor, user=w["bob"], from_position=w["position"], to_position=w["other"], on=timezone.localdate()
+    ),
     "substitution_create": lambda actor, w: services.substitution_create(
-        actor=actor, position=w["position"], substitute=actor, start_date=TODAY, end_date=TODAY),
+        actor=actor, position=w["position"], substitute=actor, start_date=TODAY, end_date=TODAY
+    ),
     "substitution_delete": lambda actor, w: services.substitution_delete(actor=actor, substitution=w["substitution"]),
     "employee_card_create": lambda actor, w: services.employee_card_create(actor=actor, first_name="X", last_name="Y"),
     "employee_card_update": lambda actor, w: services.employee_card_update(
-        actor=actor, card=w["card"], first_name="Changed"),
+        actor=actor, card=w["card"], first_name="Changed"
+    ),
     "employee_card_delete": lambda actor, w: services.employee_card_delete(actor=actor, card=w["card"]),
     "user_create": lambda actor, w: services.user_create(actor=actor, username="mallory", password="pw-123456789"),
     "user_set_active": lambda actor, w: services.user_set_active(actor=actor, user=w["bob"], active=False),
     "mail_settings_save": lambda actor, w: services.mail_settings_save(
-        actor=actor, values={"smtp_host": "evil.example", "smtp_password": "x"}),
+        actor=actor, values={"smtp_host": "evil.example", "smtp_password": "x"}
+    ),
     "record_rule_save": lambda actor, w: record_rule_save(
-        actor=actor, values={"content_type": ContentType.objects.get_for_model(EmployeeCard), "edit_window_hours": 1}),
+        actor=actor, values={"content_type": ContentType.objects.get_for_model(EmployeeCard), "edit_window_hours": 1}
+    ),
     "field_rule_save": lambda actor, w: field_rule_save(
-        actor=actor, values={"content_type": ContentType.objects.get_for_model(EmployeeCard),
-                             "field_name": "national_id"}),
+        actor=actor,
+        values={"content_type": ContentType.objects.get_for_model(EmployeeCard), "field_name": "national_id"},
+    ),
 }
 
 # What bob's post (view departments, own employee cards) does not allow.
