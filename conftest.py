@@ -7,6 +7,7 @@ import pytest
 from crm.org.testing import alice, bob, bob_position, charlie  # noqa: F401
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + live_server
+os.environ.setdefault("CRM_DEMO_IDENTITIES", "40")  # demo data loads in tests stay quick
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from crm.core.audit.models import AuditEntry
 from crm.core.timeline.services import timeline_record
 
 EVENT_ITEM_TYPE = "identities.event"
+IMPORT_ITEM_TYPE = "identities.import"  # item id: the ImportJob that created the identity
 
 
 def identity_event(*, identity_id: int, entry: AuditEntry, summary: str, actor: Any = None) -> None:

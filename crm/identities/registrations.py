@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.core.customfields.registry import register_link_target
 from crm.core.dashboard.registry import Widget, register_widget
 from crm.core.timeline.registry import ItemType, register_item_type
-from crm.identities.events import EVENT_ITEM_TYPE
+from crm.identities.events import EVENT_ITEM_TYPE, IMPORT_ITEM_TYPE
 from crm.identities.models import Identity
 
 
@@ -34,10 +34,10 @@ def _assigned_context(user: Any) -> dict[str, Any]:
 
 
 register_widget(Widget(key="quick_search", title=_("Quick search"), template="identities/widgets/quick_search.html",
-                       context=lambda user: {}, icon="bi-search", order=5))
+                       context=lambda user: {}, icon="bi-search", order=5, permission="identities.view_identity"))
 register_widget(Widget(key="my_identities", title=_("My assigned identities"),
                        template="identities/widgets/my_identities.html", context=_assigned_context,
-                       icon="bi-person-check", order=30))
+                       icon="bi-person-check", order=30, permission="identities.view_identity"))
 
 
 # Profile history (ID-6): the identity's own milestones (created, became a customer,
@@ -49,3 +49,15 @@ def _event_visible(user: Any, ids: Iterable[str]) -> set[str]:
 
 register_item_type(ItemType(key=EVENT_ITEM_TYPE, label=_("Profile event"), icon="bi-person-gear",
                             url=lambda item_id: None, visible_ids=_event_visible))
+
+
+# Identities created by an import: one history item each, linking to the import job
+# (its page shows the file, the options and the report; only its owner may open it).
+def _import_url(item_id: str) -> str | None:
+    from django.urls import reverse
+
+    return reverse("identity_import_job", args=[item_id])
+
+
+register_item_type(ItemType(key=IMPORT_ITEM_TYPE, label=_("Imported from a file"), icon="bi-upload",
+                            url=_import_url, visible_ids=_event_visible))

@@ -33,6 +33,7 @@ from crm.identities.models import (
 from crm.identities.phones import normalize_phone
 
 CUSTOMER_DOC_TYPE = "customer"
+PHONE_KINDS = frozenset(Phone.Kind.values)
 SCALAR_FIELDS = ["kind", "title", "first_name", "last_name", "organisation_name", "national_id", "economic_code",
                  "birth_date", "colour", "class_code", "source", "notes"]
 
@@ -73,7 +74,7 @@ def clean_phones(items: list[dict[str, Any]]) -> list[Phone]:
             continue
         seen.add(number)
         kind = item.get("kind") or Phone.Kind.MOBILE
-        if kind not in Phone.Kind.values:
+        if kind not in PHONE_KINDS:
             kind = Phone.Kind.PHONE
         phones.append(Phone(number=number, kind=kind, extension=to_latin_digits(str(item.get("extension", "")))[:10],
                             is_primary=bool(item.get("is_primary"))))
@@ -161,6 +162,7 @@ def identity_create(*, actor: Any, phones: list | None = None, emails: list | No
     changes = _replace_children(identity, phones=phones or [], emails=emails or [], addresses=addresses or [],
                                 websites=websites or [], special_dates=special_dates or [])
     if categories:
+        categories = list({c.pk: c for c in categories}.values())  # the same category twice is once
         IdentityCategory.objects.bulk_create([IdentityCategory(identity=identity, category=c) for c in categories])
         changes["categories"] = [[], sorted(c.pk for c in categories)]
     for user in assignees or []:
@@ -309,7 +311,7 @@ def resolve_contact(*, phone: str | None = None, email: str | None = None, actor
     if found:
         return found, False
     label = number or address or ""
-    identity = Identity(kind=Identity.Kind.PERSON, last_name=label, is_unknown=True, source=source[:60],
+    identity = Identity(kind=Identity.Kind.PERSON, last_name=label[:100], is_unknown=True, source=source[:60],
                         created_by=actor if getattr(actor, "is_authenticated", False) else None)
     identity_names(identity)
     identity.save()

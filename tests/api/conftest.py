@@ -13,6 +13,16 @@ from crm.org.models import User
 from tests.api.support import World, build_world, token_client
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """schemathesis 4.32 on pytest 9.2: every operation's item gets the bare function nodeid
+    (pytest now builds it from `originalname`), so pytest-xdist runs one operation and drops
+    the rest. Give each item its operation in the nodeid, as pytest's own parametrize does."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and item.nodeid.endswith("::" + item.originalname):
+            item._id = item.parent.id.child(item.originalname).with_params(label)
+
+
 @pytest.fixture
 def alice_api(alice: User) -> APIClient:
     return token_client(alice)

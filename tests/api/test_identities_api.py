@@ -284,6 +284,21 @@ def test_categories_the_user_may_see(alice_api: APIClient, bob_api: APIClient, w
     assert [c["name"] for c in bobs] == ["Customers"]
 
 
+def test_options_describe_every_endpoint(alice_api: APIClient, world: IdentityWorld) -> None:
+    pk = world.identities["sara"].pk
+    for path in (
+        "",
+        f"{pk}/",
+        f"{pk}/restore/",
+        f"{pk}/phones/",
+        f"{pk}/customer-number/",
+        "resolve/",
+        "quick-search/",
+        "999999/",
+    ):
+        assert alice_api.options(URL + path).status_code == 200, path
+
+
 # --- writing --------------------------------------------------------------------------------
 
 NEW_PERSON = {
@@ -309,11 +324,8 @@ NEW_PERSON = {
 def test_create_with_nested_rows_stores_phones_as_e164(
     alice_api: APIClient, alice: User, bob: User, world: IdentityWorld
 ) -> None:
-    payload = {
-        **NEW_PERSON,
-        "categories": [world.categories["open"].pk, world.categories["gold"].pk],
-        "assignees": [alice.pk, bob.pk],
-    }
+    open_, gold = world.categories["open"].pk, world.categories["gold"].pk
+    payload = {**NEW_PERSON, "categories": [open_, gold, open_], "assignees": [alice.pk, bob.pk, bob.pk]}
 
     response = alice_api.post(URL, payload, format="json")
 
@@ -517,6 +529,15 @@ def test_resolve_finds_or_creates_an_unknown_contact(alice_api: APIClient, world
     )
 
 
+def test_resolve_creates_an_unknown_contact_from_a_long_address(alice_api: APIClient, world: IdentityWorld) -> None:
+    address = "a" * 60 + "@" + ("b" * 60 + ".") * 3 + "com"  # 247 characters, longer than a last name
+
+    response = alice_api.post(f"{URL}resolve/", {"email": address}, format="json")
+
+    assert response.status_code == 201, response.content[:300]
+    assert response.json()["identity"]["emails"][0]["address"] == address
+
+
 def test_resolve_refuses_nothing_or_garbage(alice_api: APIClient, world: IdentityWorld) -> None:
     before = Identity.all_objects.count()
 
@@ -594,11 +615,13 @@ def test_own_records_only(dave_api: APIClient, alice: User, world: IdentityWorld
     assert_error(dave_api.get(f"{URL}{sara.pk}/"), 404)
     assert ids(dave_api.get(URL, {"search": "09121234567"})) == []
     assert_error(dave_api.post(f"{URL}resolve/", {"phone": "09121234567"}, format="json"), 403)
+    unknown = dave_api.post(f"{URL}resolve/", {"phone": "09130001234"}, format="json").json()["identity"]
+    assert dave_api.get(f"{URL}{unknown['id']}/").status_code == 200  # his own unknown contact
 
     dave = User.objects.get(username="dave")
     services.identity_assign(actor=alice, identity=sara, users=[dave])
 
-    assert ids(dave_api.get(URL)) == sorted([created["id"], sara.pk])
+    assert ids(dave_api.get(URL)) == sorted([created["id"], unknown["id"], sara.pk])
     assert dave_api.patch(f"{URL}{sara.pk}/", {"class_code": "Z"}, format="json").status_code == 200
     assert_error(dave_api.delete(f"{URL}{sara.pk}/"), 403, "permission_denied")
     assert_error(dave_api.post(f"{URL}{sara.pk}/customer-number/", {}, format="json"), 403)

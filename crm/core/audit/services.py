@@ -75,27 +75,6 @@ def audit_mark_undone(*, entry_ids: Iterable[int]) -> int:
     return AuditEntry.objects.filter(pk__in=list(entry_ids), undone_at__isnull=True).update(undone_at=timezone.now())
 
 
-def audit_record_many(
-    *, actor: Any, action: str, items: Iterable[tuple[models.Model, dict[str, Any]]]
-) -> list[AuditEntry]:
-    """One entry per (target, changes), written in bulk: for bulk writes such as imports."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    label = getattr(actor, "username", "") or str(actor or "system")
-    entries = [
-        AuditEntry(
-            actor=user,
-            actor_label=label,
-            action=action,
-            target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
-            target_id=str(target.pk),
-            target_label=str(target)[:255],
-            changes=changes or {},
-        )
-        for target, changes in items
-    ]
-    return AuditEntry.objects.bulk_create(entries, batch_size=1000)
-
-
 def tracked_update(*, obj: models.Model, actor: Any, action: str | None = None, **values: Any) -> dict:
     """Set fields, save only those, and audit the diff. Returns the diff (empty if none)."""
     before = audit_snapshot(obj)

@@ -12,6 +12,7 @@ from crm.core.customfields.models import CustomFieldDefinition, HasCustomFields
 from crm.core.customfields.selectors import custom_field_definitions
 from crm.core.customfields.values import clean_values
 from crm.core.errors import CoreError, CoreErrorCode
+from crm.core.permissions.access import require_perm
 
 NUMERIC_KINDS = {CustomFieldDefinition.Kind.NUMBER, CustomFieldDefinition.Kind.MONEY}
 SORTABLE_KINDS = NUMERIC_KINDS | {
@@ -48,6 +49,7 @@ def _ensure_postgres_index(definition: CustomFieldDefinition) -> None:
 
 @transaction.atomic
 def custom_field_define(*, actor: Any, model: type[models.Model], **attrs: Any) -> CustomFieldDefinition:
+    require_perm(actor, "core.add_customfielddefinition")
     if not issubclass(model, HasCustomFields):
         raise CoreError(CoreErrorCode.INVALID_CUSTOM_VALUE, fields={"content_type": "not opted in"})
     definition = CustomFieldDefinition(content_type=ContentType.objects.get_for_model(model), **attrs)
@@ -95,6 +97,7 @@ def custom_values_audit(*, actor: Any, obj: models.Model, before: dict[str, Any]
 @transaction.atomic
 def custom_field_update(*, actor: Any, definition: CustomFieldDefinition, **values: Any) -> CustomFieldDefinition:
     """Labels, choices, order, required and active may change; key and type may not."""
+    require_perm(actor, "core.change_customfielddefinition")
     for frozen in ("key", "kind", "content_type"):
         values.pop(frozen, None)
     tracked_update(obj=definition, actor=actor, **values)

@@ -13,6 +13,7 @@ import pytest
 from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from crm.core.customfields import registry
@@ -216,8 +217,6 @@ class TestDefinitions:
         assert error.value.code == CoreErrorCode.INVALID_CUSTOM_VALUE
 
     def test_a_key_must_be_a_lower_case_identifier(self, alice):
-        from django.core.exceptions import ValidationError
-
         with pytest.raises(ValidationError):
             custom_field_define(actor=alice, model=card_model(), key="Bad-Key", labels={}, kind=Kind.TEXT)
 

@@ -4,6 +4,8 @@ deactivated or re-coded (their labels may change); entries users made can be."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from crm.core.audit.models import AuditEntry
 from crm.core.dictionaries.models import DictionaryEntry
@@ -82,8 +84,6 @@ def test_a_user_entry_can_be_recoded_deactivated_and_deleted(alice, user_entry):
 
 
 def test_codes_are_unique_within_a_list(alice, system_entry):
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError):
         dictionary_entry_create(actor=alice, dictionary="task-status", code="done", labels={"en": "Again"})
     # the same code in another list is fine
@@ -91,16 +91,12 @@ def test_codes_are_unique_within_a_list(alice, system_entry):
 
 
 def test_the_web_page_refuses_to_delete_a_system_entry(client, alice, system_entry):
-    from django.urls import reverse
-
     client.force_login(alice)
     client.post(reverse("dictionary_entry_delete", args=[system_entry.pk]))
     assert DictionaryEntry.objects.filter(pk=system_entry.pk).exists()
 
 
 def test_charlie_cannot_reach_the_delete_page(client, charlie, user_entry):
-    from django.urls import reverse
-
     client.force_login(charlie)
     response = client.post(reverse("dictionary_entry_delete", args=[user_entry.pk]))
     assert response.status_code == 403

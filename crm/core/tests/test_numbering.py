@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from crm.core.audit.models import AuditEntry
 from crm.core.errors import CoreError, CoreErrorCode, PermissionDeniedError
 from crm.core.numbering.models import DocumentNumbering, NumberSequence, validate_pattern
 from crm.core.numbering.services import (
@@ -204,8 +205,6 @@ def test_charlie_may_not_change_a_sequence(charlie):
 
 
 def test_admin_changes_a_sequence_and_it_is_audited(alice):
-    from crm.core.audit.models import AuditEntry
-
     sequence = sequence_save(actor=alice, sequence=NumberSequence(), values={"key": "po", "name": "PO", "prefix": "A"})
     sequence_save(actor=alice, sequence=sequence, values={"prefix": "B"})
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from crm.core.bulk import bulk_insert
 from crm.core.timeline.models import TimelineEntry
 
 
@@ -55,7 +56,8 @@ def timeline_record_new(
     items: (identity_id, item_id, occurred_at, summary, extra).
     """
     user = actor if getattr(actor, "is_authenticated", False) else None
-    TimelineEntry.objects.bulk_create(
+    bulk_insert(
+        TimelineEntry,
         [
             TimelineEntry(
                 identity_id=identity_id,
@@ -68,7 +70,6 @@ def timeline_record_new(
             )
             for identity_id, item_id, occurred_at, summary, extra in items
         ],
-        batch_size=1000,
     )
 
 

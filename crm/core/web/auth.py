@@ -18,7 +18,11 @@ def _keys(request: HttpRequest, username: str) -> list[str]:
 
 
 def login_locked(request: HttpRequest, username: str) -> bool:
-    return any((cache.get(k) or 0) >= settings.CRM_LOGIN_MAX_FAILURES for k in _keys(request, username))
+    """An account locks after N failures; an address only after 10×N (one office behind
+    one NAT address must not lock everyone out because of one person's typos)."""
+    user_key, address_key = _keys(request, username)
+    limit = settings.CRM_LOGIN_MAX_FAILURES
+    return (cache.get(user_key) or 0) >= limit or (cache.get(address_key) or 0) >= limit * 10
 
 
 def login_failed(request: HttpRequest, username: str) -> None:

@@ -25,6 +25,8 @@ from crm.identities.api import serializers as s
 from crm.identities.api.filters import identity_filters
 from crm.identities.models import Identity
 
+# What IdentityOutput reads; the first three are identity_list_rows' own prefetches.
+DETAILS = ("phones", "emails", "categories", "addresses", "websites", "special_dates", "assignees")
 VIEW_PERMS = ("identities.view_identity", "identities.view_all_identity")
 
 LIST_DESCRIPTION = """Identities you may see, newest first, one page at a time (no total count).
@@ -58,31 +60,32 @@ def out_context(user: Any, hidden: set[str] | None = None) -> dict[str, Any]:
 
 def with_details(qs: Any) -> Any:
     """Everything IdentityOutput shows, in one query per relation for the whole page."""
-    return selectors.identity_list_rows(qs).prefetch_related("addresses", "websites", "special_dates", "assignees")
+    return selectors.identity_list_rows(qs).prefetch_related(*DETAILS[3:])
 
 
 class IdentityMixin:
     request: Request
     kwargs: dict[str, Any]
 
-    def get_object(self, *, include_deleted: bool = False) -> Identity:
-        identity = selectors.identity_get_for_user(
-            user=self.request.user, pk=self.kwargs["pk"], include_deleted=include_deleted
-        )
+    def get_object(self, *, include_deleted: bool = False, details: bool = False) -> Identity:
+        """The identity of the URL among those the user may see, else a 404. Writes skip
+        the prefetches: they answer with `output()`, read again after the write."""
+        identity = self._read(self.kwargs["pk"], include_deleted=include_deleted, details=details)
         if identity is None:
             raise Http404
         return identity
 
+    def _read(self, pk: int, *, include_deleted: bool = False, details: bool = True) -> Identity | None:
+        rows = selectors.identity_base_for_user(user=self.request.user, include_deleted=include_deleted).filter(pk=pk)
+        return (with_details(rows) if details else rows).first()
+
     def output(self, identity: Identity, *, include_deleted: bool = False) -> dict[str, Any]:
         """The identity as stored now, read again through the selector (fresh prefetches)."""
-        user = self.request.user
-        fresh = selectors.identity_get_for_user(user=user, pk=identity.pk, include_deleted=include_deleted)
+        fresh = self._read(identity.pk, include_deleted=include_deleted)
         if fresh is None:  # the write took it out of the user's sight; show what he just saved
             fresh = identity
-            prefetch_related_objects(
-                [fresh], "phones", "emails", "categories", "addresses", "websites", "special_dates", "assignees"
-            )
-        return s.IdentityOutput(fresh, context=out_context(user)).data
+            prefetch_related_objects([fresh], *DETAILS)
+        return s.IdentityOutput(fresh, context=out_context(self.request.user)).data
 
 
 @extend_schema_view(
@@ -120,7 +123,7 @@ class IdentityDetailApi(IdentityMixin, GenericAPIView):
 
     @extend_schema(operation_id="identities_retrieve")
     def get(self, request: Request, pk: int) -> Response:
-        return Response(s.IdentityOutput(self.get_object(), context=out_context(request.user)).data)
+        return Response(s.IdentityOutput(self.get_object(details=True), context=out_context(request.user)).data)
 
     @extend_schema(
         operation_id="identities_update",
@@ -245,7 +248,7 @@ class IdentityResolveApi(GenericAPIView):
         identity, created = services.resolve_contact(
             phone=values["phone"] or None, email=values["email"] or None, actor=request.user, source=values["source"]
         )
-        seen = selectors.identity_get_for_user(user=request.user, pk=identity.pk)
+        seen = with_details(selectors.identity_base_for_user(user=request.user).filter(pk=identity.pk)).first()
         if seen is None and not created:
             raise PermissionDeniedError(_("This number or address belongs to an identity you may not see."))
         body = {

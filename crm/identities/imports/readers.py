@@ -109,6 +109,7 @@ def _xlsx_records(data: bytes) -> Iterator[list[Any]]:
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers store no or wrong dimensions: read what is there
         for values in sheet.iter_rows(values_only=True):
             yield [_cell(v) for v in values]
     finally:

@@ -86,7 +86,7 @@ def _move_children(survivor: Identity, merged: Identity) -> dict[str, list[Any]]
     return moved
 
 
-def _add_links(survivor: Identity, merged: Identity, actor: Any) -> dict[str, list[int]]:
+def _add_links(survivor: Identity, merged: Identity) -> dict[str, list[int]]:
     """Categories and experts of the merged identity the survivor lacks (its own rows stay for the undo)."""
     have = set(survivor.category_links.values_list("category_id", flat=True))
     categories = [pk for pk in merged.category_links.values_list("category_id", flat=True) if pk not in have]
@@ -175,7 +175,7 @@ def identity_merge(*, actor: Any, survivor: Identity, merged: Identity) -> Merge
         require(actor, "change", identity)
     moved: dict[str, Any] = {"survivor_label": str(survivor), "merged_label": str(merged)}
     moved |= _move_children(survivor, merged)
-    moved |= _add_links(survivor, merged, actor)
+    moved |= _add_links(survivor, merged)
     moved |= _move_contact_links(survivor, merged)
     moved["custom"] = _fill_custom(actor, survivor, merged)
     moved["customer_number"] = _take_customer_number(survivor, merged)

@@ -44,8 +44,15 @@ def test_android_quoted_printable_persian_names_are_decoded():
     # ZWNJ inside a compound surname survives; the prefix becomes the title
     assert (zahra.first_name, zahra.last_name, zahra.title) == ("زهرا", f"نیک{ZWNJ}نام", "دکتر")
     assert zahra.phones == [("mobile", "+98 935 765 4321"), ("fax", "021 4455 6677")]
-    assert zahra.addresses == [{"line": "خیابان ولیعصر، کوچه بهار، پلاک ۱۲", "city": "تهران", "province": "تهران",
-                                "postal_code": "1965843111", "label": "home"}]
+    assert zahra.addresses == [
+        {
+            "line": "خیابان ولیعصر، کوچه بهار، پلاک ۱۲",
+            "city": "تهران",
+            "province": "تهران",
+            "postal_code": "1965843111",
+            "label": "home",
+        }
+    ]
     # a card with only ORG is an organisation
     assert (company.kind, company.organisation_name) == ("organisation", "شرکت نوآوران پارس")
 
@@ -127,11 +134,18 @@ def test_google_csv_rows_use_the_phone_label_column_and_split_multiple_values():
     maryam, sarah, company = source_rows("csv", data, propose_mapping(headers))
 
     assert maryam.row == 2  # the header is row 1
-    assert [(kind, raw) for kind, raw, _col in maryam.phones] == [("mobile", "۰۹۱۲ ۳۴۵ ۶۷۸۹"), ("work", "021 8877 1234")]
+    assert [(kind, raw) for kind, raw, _col in maryam.phones] == [
+        ("mobile", "۰۹۱۲ ۳۴۵ ۶۷۸۹"),
+        ("work", "021 8877 1234"),
+    ]
     assert [e for e, _col in sarah.emails] == ["sarah@cyberdyne.example", "s.connor@example.org"]
     assert [raw for _kind, raw, _col in company.phones] == ["031-3222 4455", "031-3222 4456"]
-    assert maryam.addresses == [({"line": "خیابان آزادی، پلاک ۵", "city": "تهران", "province": "تهران",
-                                  "postal_code": "1458889911"}, "Address 1 - Street")]
+    assert maryam.addresses == [
+        (
+            {"line": "خیابان آزادی، پلاک ۵", "city": "تهران", "province": "تهران", "postal_code": "1458889911"},
+            "Address 1 - Street",
+        )
+    ]
 
 
 def test_outlook_csv_with_bom():
@@ -151,12 +165,34 @@ def test_outlook_csv_with_bom():
 
 
 def test_persian_headers_are_mapped_whatever_the_keyboard():
-    headers = ["نام", "نام خانوادگی", "موبايل", "تلفن همراه", "ايميل", "شهر", "تاریخ تولد", "کد ملی", "دسته‌بندی",
-               "توضیحات", "شرکت", "تلفن", "Something else"]
+    headers = [
+        "نام",
+        "نام خانوادگی",
+        "موبايل",
+        "تلفن همراه",
+        "ايميل",
+        "شهر",
+        "تاریخ تولد",
+        "کد ملی",
+        "دسته‌بندی",
+        "توضیحات",
+        "شرکت",
+        "تلفن",
+        "Something else",
+    ]
     assert mapped(headers) == {
-        "نام": "first_name", "نام خانوادگی": "last_name", "موبايل": "mobile", "تلفن همراه": "mobile",
-        "ايميل": "email", "شهر": "city", "تاریخ تولد": "birth_date", "کد ملی": "national_id",
-        "دسته‌بندی": "category", "توضیحات": "notes", "شرکت": "organisation_name", "تلفن": "phone",
+        "نام": "first_name",
+        "نام خانوادگی": "last_name",
+        "موبايل": "mobile",
+        "تلفن همراه": "mobile",
+        "ايميل": "email",
+        "شهر": "city",
+        "تاریخ تولد": "birth_date",
+        "کد ملی": "national_id",
+        "دسته‌بندی": "category",
+        "توضیحات": "notes",
+        "شرکت": "organisation_name",
+        "تلفن": "phone",
     }
 
 
@@ -172,7 +208,7 @@ def test_windows_1256_csv_is_read():
 
 
 def test_semicolon_csv_is_sniffed():
-    headers, rows = table_head("csv", "First Name;Last Name;Mobile\nAnna;Kovalenko;+380501234567\n".encode())
+    headers, rows = table_head("csv", b"First Name;Last Name;Mobile\nAnna;Kovalenko;+380501234567\n")
     assert headers == ["First Name", "Last Name", "Mobile"]
     assert rows == [["Anna", "Kovalenko", "+380501234567"]]
 
@@ -214,3 +250,20 @@ def test_persian_header_xlsx_numbers_and_dates():
 )
 def test_import_dates(text, expected):
     assert parse_import_date(text) == expected
+
+
+def test_the_fast_path_for_iranian_numbers_gives_what_phonenumbers_gives():
+    import random
+
+    import phonenumbers
+
+    from crm.identities.phones import normalize_phone
+
+    def slow(raw: str) -> str:
+        return phonenumbers.format_number(phonenumbers.parse(raw, "IR"), phonenumbers.PhoneNumberFormat.E164)
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        national = str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(9))
+        for raw in (f"0{national}", f"+98{national}", f"0098{national}", f"+98 {national[:3]} {national[3:]}"):
+            assert normalize_phone(raw) == slow(raw.replace(" ", "").replace("0098", "+98", 1)), raw

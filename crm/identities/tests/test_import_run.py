@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from openpyxl import Workbook
 
@@ -20,14 +19,18 @@ from crm.core.customfields.services import custom_field_define
 from crm.core.errors import PermissionDeniedError
 from crm.core.timeline.models import TimelineEntry
 from crm.identities import services as identity_services
-from crm.identities.events import EVENT_ITEM_TYPE
+from crm.identities.events import IMPORT_ITEM_TYPE
 from crm.identities.imports import services
 from crm.identities.models import Category, Identity, IdentityCategory, ImportJob, Phone
 from crm.org.testing import appoint, fresh, make_position
 
 DATA = Path(__file__).parent / "data"
-IMPORTER_PERMS = ["identities.import_identity", "identities.add_identity", "identities.view_identity",
-                  "identities.view_all_identity"]
+IMPORTER_PERMS = [
+    "identities.import_identity",
+    "identities.add_identity",
+    "identities.view_identity",
+    "identities.view_all_identity",
+]
 HEADER = ["First Name", "Last Name", "Mobile", "E-mail Address", "Birthday", "Company"]
 GOOD = ["Ali", "Rezaei", "0912 123 4567", "ali@example.com", "1370/05/12", ""]
 BAD_ROWS = [
@@ -71,12 +74,17 @@ def problems(job: ImportJob, level: str = "error") -> set[tuple[int, str]]:
 
 
 def test_dry_run_reports_every_bad_row_and_writes_nothing(importer):
-    job = run(importer, csv_bytes([GOOD, *BAD_ROWS, GOOD[:2] + ["09351234567", "", "", ""]]), dry_run=True)
+    job = run(importer, csv_bytes([GOOD, *BAD_ROWS, [*GOOD[:2], "09351234567", "", "", ""]]), dry_run=True)
 
     assert job.status == ImportJob.Status.DONE
     assert (job.total_rows, job.processed_rows, job.error_count, job.created_count) == (7, 7, 5, 0)
     assert problems(job) == {
-        (3, "mobile"), (4, "email"), (5, "first_name"), (6, "birth_date"), (7, "mobile"), (7, "email"),
+        (3, "mobile"),
+        (4, "email"),
+        (5, "first_name"),
+        (6, "birth_date"),
+        (7, "mobile"),
+        (7, "email"),
     }
     by_row = {p["row"]: p for p in job.report}
     assert by_row[3]["column"] == "Mobile" and "“12” is not a valid phone number" in by_row[3]["message"]
@@ -86,8 +94,11 @@ def test_dry_run_reports_every_bad_row_and_writes_nothing(importer):
 
 
 def test_all_or_nothing_writes_nothing_when_one_row_is_bad(importer):
-    job = run(importer, csv_bytes([GOOD, *BAD_ROWS[:1], GOOD[:2] + ["09351234567", "", "", ""]]),
-              mode=ImportJob.Mode.ALL_OR_NOTHING)
+    job = run(
+        importer,
+        csv_bytes([GOOD, *BAD_ROWS[:1], [*GOOD[:2], "09351234567", "", "", ""]]),
+        mode=ImportJob.Mode.ALL_OR_NOTHING,
+    )
 
     assert job.status == ImportJob.Status.FAILED
     assert problems(job) == {(3, "mobile")}
@@ -97,15 +108,19 @@ def test_all_or_nothing_writes_nothing_when_one_row_is_bad(importer):
 
 
 def test_all_or_nothing_imports_a_clean_file(importer):
-    job = run(importer, csv_bytes([GOOD, ["Sara", "Ahmadi", "09351234567", "", "", ""]]),
-              mode=ImportJob.Mode.ALL_OR_NOTHING)
+    job = run(
+        importer, csv_bytes([GOOD, ["Sara", "Ahmadi", "09351234567", "", "", ""]]), mode=ImportJob.Mode.ALL_OR_NOTHING
+    )
     assert (job.status, job.created_count, job.error_count) == (ImportJob.Status.DONE, 2, 0)
     assert Identity.objects.count() == 2
 
 
 def test_skip_mode_writes_the_good_rows(importer):
-    job = run(importer, csv_bytes([GOOD, *BAD_ROWS, ["Sara", "Ahmadi", "۰۹۳۵ ۱۲۳ ۴۵۶۷", "Sara@Example.COM", "", ""]]),
-              mode=ImportJob.Mode.SKIP_BAD)
+    job = run(
+        importer,
+        csv_bytes([GOOD, *BAD_ROWS, ["Sara", "Ahmadi", "۰۹۳۵ ۱۲۳ ۴۵۶۷", "Sara@Example.COM", "", ""]]),
+        mode=ImportJob.Mode.SKIP_BAD,
+    )
 
     assert (job.status, job.created_count, job.error_count) == (ImportJob.Status.DONE, 2, 5)
     assert sorted(Identity.objects.values_list("display_name", flat=True)) == ["Ali Rezaei", "Sara Ahmadi"]
@@ -113,12 +128,20 @@ def test_skip_mode_writes_the_good_rows(importer):
     assert [(p.number, p.kind, p.is_primary) for p in sara.phones.all()] == [("+989351234567", "mobile", True)]
     assert [e.address for e in sara.emails.all()] == ["sara@example.com"]
     assert sara.created_by == importer
+    assert sara.created_at is not None and sara.updated_at is not None and sara.public_id is not None
     assert sara.source == f"import #{job.pk}"
 
 
 def test_phones_are_e164_and_jalali_birthdays_are_converted(importer):
-    run(importer, csv_bytes([["مینا", "کاظمی", "۰۹۱۲-۱۲۳-۴۵۶۷", "", "۱۳۷۰/۰۵/۱۲", ""],
-                             ["John", "Smith", "+1 202 555 0143", "", "1985-02-14", ""]]))
+    run(
+        importer,
+        csv_bytes(
+            [
+                ["مینا", "کاظمی", "۰۹۱۲-۱۲۳-۴۵۶۷", "", "۱۳۷۰/۰۵/۱۲", ""],
+                ["John", "Smith", "+1 202 555 0143", "", "1985-02-14", ""],
+            ]
+        ),
+    )
     mina = Identity.objects.get(last_name="کاظمی")
     assert mina.birth_date == dt.date(1991, 8, 3)
     assert list(mina.phones.values_list("number", flat=True)) == ["+989121234567"]
@@ -129,12 +152,22 @@ def test_phones_are_e164_and_jalali_birthdays_are_converted(importer):
 
 def test_organisations_and_full_names(importer):
     header = ["Name", "Company", "Type", "Phone"]
-    run(importer, csv_bytes([["", "پخش سپهر", "حقوقی", "031 3222 4455"],
-                             ["Olena Kovalenko", "", "", "+380 50 123 4567"],
-                             ["", "Acme", "", ""],
-                             ["X", "", "robot", ""]], header=header))
+    run(
+        importer,
+        csv_bytes(
+            [
+                ["", "پخش سپهر", "حقوقی", "031 3222 4455"],
+                ["Olena Kovalenko", "", "", "+380 50 123 4567"],
+                ["", "Acme", "", ""],
+                ["X", "", "robot", ""],
+            ],
+            header=header,
+        ),
+    )
     assert set(Identity.objects.values_list("kind", "display_name")) == {
-        ("organisation", "پخش سپهر"), ("person", "Olena Kovalenko"), ("organisation", "Acme"),
+        ("organisation", "پخش سپهر"),
+        ("person", "Olena Kovalenko"),
+        ("organisation", "Acme"),
     }
 
 
@@ -166,15 +199,21 @@ def test_customer_numbers_need_the_right_and_must_be_unique(importer, alice):
 
 
 def test_categories_from_the_option_and_from_a_column(importer, alice):
-    vip = identity_services.category_save(actor=alice, category=None, name="مشتریان ويژه", parent=None,
-                                          restricted=False, positions=[])
-    imported = identity_services.category_save(actor=alice, category=None, name="Imported", parent=None,
-                                               restricted=False, positions=[])
-    secret = identity_services.category_save(actor=alice, category=None, name="Secret", parent=None,
-                                             restricted=True, positions=[])
+    vip = identity_services.category_save(
+        actor=alice, category=None, name="مشتریان ويژه", parent=None, restricted=False, positions=[]
+    )
+    imported = identity_services.category_save(
+        actor=alice, category=None, name="Imported", parent=None, restricted=False, positions=[]
+    )
+    secret = identity_services.category_save(
+        actor=alice, category=None, name="Secret", parent=None, restricted=True, positions=[]
+    )
     header = ["First Name", "Last Name", "دسته"]
-    job = run(importer, csv_bytes([["A", "One", "مشتریان ویژه"], ["B", "Two", "Secret ; Nope"]], header=header),
-              category=Category.objects.get(pk=imported.pk))
+    job = run(
+        importer,
+        csv_bytes([["A", "One", "مشتریان ویژه"], ["B", "Two", "Secret ; Nope"]], header=header),
+        category=Category.objects.get(pk=imported.pk),
+    )
 
     one, two = Identity.objects.order_by("last_name")
     assert {c.pk for c in one.categories.all()} == {vip.pk, imported.pk}  # ي/ی written either way
@@ -184,8 +223,14 @@ def test_categories_from_the_option_and_from_a_column(importer, alice):
 
 
 def test_custom_fields_are_checked_like_the_form(importer, alice):
-    custom_field_define(actor=alice, model=Identity, key="size", kind="choice", labels={"en": "Size", "fa": "سایز"},
-                        choices=[{"value": "S"}, {"value": "L"}])
+    custom_field_define(
+        actor=alice,
+        model=Identity,
+        key="size",
+        kind="choice",
+        labels={"en": "Size", "fa": "سایز"},
+        choices=[{"value": "S"}, {"value": "L"}],
+    )
     custom_field_define(actor=alice, model=Identity, key="since", kind="date", labels={"en": "Customer since"})
     header = ["First Name", "Last Name", "سایز", "since"]
     job = run(importer, csv_bytes([["A", "One", "S", "2024-01-02"], ["B", "Two", "XXL", "soon"]], header=header))
@@ -194,22 +239,23 @@ def test_custom_fields_are_checked_like_the_form(importer, alice):
     assert Identity.objects.get().custom == {"size": "S", "since": "2024-01-02"}
 
 
-def test_one_audit_entry_and_history_item_per_identity_plus_a_summary(importer):
-    job = run(importer, csv_bytes([GOOD, ["Sara", "Ahmadi", "09351234567", "", "", ""]]))
+def test_one_history_item_per_identity_and_one_audit_entry_per_job(importer):
+    job = run(importer, csv_bytes([GOOD, ["Sara", "Ahmadi", "09351234567", "", "", ""]]), filename="fair.csv")
     identities = list(Identity.objects.order_by("id"))
-    ct = ContentType.objects.get_for_model(Identity)
-    created = AuditEntry.objects.filter(action="identity.created", target_type=ct)
-    assert sorted(int(e.target_id) for e in created) == [i.pk for i in identities]
-    ali = created.get(target_id=str(identities[0].pk))
-    assert ali.actor == importer
-    assert ali.changes["phones"] == [[], ["+989121234567"]] and ali.changes["import_job"] == job.pk
-    assert TimelineEntry.objects.filter(item_type=EVENT_ITEM_TYPE, identity_id__in=[i.pk for i in identities]).count() == 2
+
+    items = TimelineEntry.objects.filter(item_type=IMPORT_ITEM_TYPE, identity_id__in=[i.pk for i in identities])
+    assert sorted((i.identity_id, i.item_id, i.summary, i.actor_id) for i in items) == [
+        (identity.pk, str(job.pk), "fair.csv", importer.pk) for identity in identities
+    ]
     summary = AuditEntry.objects.get(action="identity.imported")
-    assert summary.changes["created"] == 2
+    assert summary.target_id == str(job.pk) and summary.actor == importer
+    assert summary.changes["created"] == 2 and summary.changes["file"] == "fair.csv"
     assert summary.changes["identity_id_ranges"] == [[identities[0].pk, identities[1].pk]]
+    assert not AuditEntry.objects.filter(action="identity.created").exists()
 
 
-def test_batches_keep_the_query_count_flat(importer, django_assert_max_num_queries):
+def test_batches_keep_the_query_count_flat(importer, django_assert_max_num_queries, monkeypatch):
+    monkeypatch.setattr(services, "BATCH", 200)
     rows = [[f"First{i}", f"Last{i}", f"0912{i:07d}", f"p{i}@example.com", "1370/01/01", ""] for i in range(600)]
     job = services.import_job_create(actor=importer, content=csv_bytes(rows), filename="many.csv")
     job = services.import_job_configure(actor=importer, job=job, dry_run=False)
@@ -222,8 +268,10 @@ def test_batches_keep_the_query_count_flat(importer, django_assert_max_num_queri
 # --- files ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "count"), [("android_qp.vcf", 3), ("iphone.vcf", 2), ("vcard4.vcf", 2),
-                                             ("google.csv", 3), ("outlook.csv", 2)])
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("android_qp.vcf", 3), ("iphone.vcf", 2), ("vcard4.vcf", 2), ("google.csv", 3), ("outlook.csv", 2)],
+)
 def test_sample_files_import_cleanly(importer, name, count):
     job = run(importer, (DATA / name).read_bytes(), filename=name)
     assert (job.status, job.created_count, job.error_count) == (ImportJob.Status.DONE, count, 0)
@@ -332,12 +380,23 @@ def test_command_dry_run_exit_code(tmp_path, capsys, db):
 
 
 def test_command_imports_with_user_mapping_and_category(tmp_path, capsys, importer, alice):
-    category = identity_services.category_save(actor=alice, category=None, name="Fair 2025", parent=None,
-                                               restricted=False, positions=[])
+    category = identity_services.category_save(
+        actor=alice, category=None, name="Fair 2025", parent=None, restricted=False, positions=[]
+    )
     path = tmp_path / "fair.csv"
     path.write_bytes(csv_bytes([["Ali", "Rezaei", "09121234567"]], header=["col a", "col b", "tel"]))
-    call_command("import_identities", str(path), "--user", "importer", "--mode", "all", "--category", "Fair 2025",
-                 "--mapping", json.dumps({"col a": "first_name", "2": "last_name", "tel": "mobile"}))
+    call_command(
+        "import_identities",
+        str(path),
+        "--user",
+        "importer",
+        "--mode",
+        "all",
+        "--category",
+        "Fair 2025",
+        "--mapping",
+        json.dumps({"col a": "first_name", "2": "last_name", "tel": "mobile"}),
+    )
     ali = Identity.objects.get()
     assert (ali.display_name, ali.created_by, list(ali.categories.all())) == ("Ali Rezaei", importer, [category])
     assert "col a → first_name" in capsys.readouterr().out
@@ -354,3 +413,37 @@ def test_command_refuses_a_user_without_the_right(tmp_path, bob):
     path.write_bytes(csv_bytes([GOOD]))
     with pytest.raises(CommandError, match="permission"):
         call_command("import_identities", str(path), "--user", "bob")
+
+
+@pytest.fixture
+def database_task_backend(settings):
+    """The database task backend, as deployed (the test settings run tasks immediately)."""
+    from asgiref.local import Local
+    from django.tasks import task_backends
+
+    def reset() -> None:
+        task_backends.__dict__.pop("settings", None)
+        task_backends._settings = None
+        task_backends._connections = Local(False)
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    reset()
+    yield
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    reset()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_an_enqueued_import(database_task_backend, importer):
+    # given an import started from the wizard (autocommit: enqueued at once)
+    job = services.import_job_create(actor=importer, content=csv_bytes([GOOD]), filename="x.csv")
+    job = services.import_job_configure(actor=importer, job=job, dry_run=False)
+    services.import_job_start(actor=importer, job=job)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.PENDING
+
+    # when the worker runs once
+    call_command("crm_worker", "--once", "--interval", "0")
+
+    # then the job is done
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == (ImportJob.Status.DONE, 1)

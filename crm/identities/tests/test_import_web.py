@@ -14,8 +14,12 @@ from crm.identities.imports import services
 from crm.identities.models import Identity, ImportJob
 from crm.org.testing import PASSWORD, appoint, fresh, make_position, make_user
 
-PERMS = ["identities.import_identity", "identities.add_identity", "identities.view_identity",
-         "identities.view_all_identity"]
+PERMS = [
+    "identities.import_identity",
+    "identities.add_identity",
+    "identities.view_identity",
+    "identities.view_all_identity",
+]
 
 
 def csv_file(rows: list[list[str]], name: str = "people.csv") -> SimpleUploadedFile:
@@ -51,8 +55,11 @@ def test_without_the_right_every_page_is_refused(client, bob, charlie, importer)
     job = services.import_job_create(actor=importer, content=csv_file([["a", "b", "", ""]]).read(), filename="x.csv")
     for user in (bob, charlie):
         client.force_login(user)
-        for url in (reverse("identity_import"), reverse("identity_import_mapping", args=[job.pk]),
-                    reverse("identity_import_job", args=[job.pk])):
+        for url in (
+            reverse("identity_import"),
+            reverse("identity_import_mapping", args=[job.pk]),
+            reverse("identity_import_job", args=[job.pk]),
+        ):
             response = client.get(url)
             assert response.status_code == 403
             assert b'data-testid="forbidden"' in response.content
@@ -81,8 +88,14 @@ def test_wizard_dry_run_then_run_for_real(web, django_capture_on_commit_callback
     assert '<option value="first_name" selected>' in html and '<option value="mobile" selected>' in html
     assert "رضایی" in html and 'data-testid="mapping-table"' in html
 
-    form = {"col_0": "first_name", "col_1": "last_name", "col_2": "mobile", "col_3": "email", "mode": "skip",
-            "dry_run": "on"}
+    form = {
+        "col_0": "first_name",
+        "col_1": "last_name",
+        "col_2": "mobile",
+        "col_3": "email",
+        "mode": "skip",
+        "dry_run": "on",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         response = web.post(reverse("identity_import_mapping", args=[job.pk]), form)
     assert response.status_code == 302 and response.url == reverse("identity_import_job", args=[job.pk])
@@ -143,8 +156,10 @@ def test_vcard_upload_shows_contacts_instead_of_columns(web):
 def test_report_downloads_as_csv(web, django_capture_on_commit_callbacks):
     job = upload(web, [["=cmd", "x", "123", ""]])
     with django_capture_on_commit_callbacks(execute=True):
-        web.post(reverse("identity_import_mapping", args=[job.pk]),
-                 {"col_0": "first_name", "col_1": "last_name", "col_2": "mobile", "mode": "all", "dry_run": "on"})
+        web.post(
+            reverse("identity_import_mapping", args=[job.pk]),
+            {"col_0": "first_name", "col_1": "last_name", "col_2": "mobile", "mode": "all", "dry_run": "on"},
+        )
     response = web.get(reverse("identity_import_job", args=[job.pk]) + "?report=csv")
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")

@@ -137,16 +137,21 @@ class TestMergePage:
         response = client.post(reverse("identity_merge_undo", args=[record.pk]), follow=True)
         assert "This merge was already undone." in response.content.decode()
 
-    def test_undo_button_for_the_changes_tab(self, alice, twins):
+    def test_undo_button_in_the_changes_history(self, alice, twins):
+        """A profile's Changes tab passes history_extras; the merge entry then offers the undo."""
         record = identity_merge(actor=alice, survivor=twins[0], merged=twins[1])
         entry = AuditEntry.objects.get(action="identity.merged", target_id=str(twins[0].pk))
         request = RequestFactory().get("/")
         request.user = alice
-        html = render_to_string("identities/merge_undo_button.html", {"entry": entry}, request=request)
+        context = {"history": [entry], "history_extras": {"identity.merged": "identities/merge_undo_button.html"}}
+        html = render_to_string("includes/history_panel.html", context, request=request)
         assert reverse("identity_merge_undo", args=[record.pk]) in html and "Undo this merge" in html
+        assert reverse("identity_merge_done", args=[record.pk]) in html
         entry.undone_at = record.created_at
-        html = render_to_string("identities/merge_undo_button.html", {"entry": entry}, request=request)
-        assert "Undo this merge" not in html
+        html = render_to_string("includes/history_panel.html", context, request=request)
+        assert "Undo this merge" not in html and "undone" in html
+        entry.undone_at = None  # pages that pass no history_extras show the plain entry
+        assert "Undo this merge" not in render_to_string("includes/history_panel.html", {"history": [entry]})
 
 
 class TestRefusals:

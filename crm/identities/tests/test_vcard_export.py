@@ -20,21 +20,40 @@ VIEWER_PERMS = ["identities.view_identity", "identities.view_all_identity"]
 @pytest.fixture
 def world(alice):
     """Three identities; one only in a category restricted to a position nobody here holds."""
-    secret = services.category_save(actor=alice, category=None, name="Board", parent=None, restricted=True,
-                                    positions=[make_position("Board member")])
-    public = services.category_save(actor=alice, category=None, name="مشتریان", parent=None, restricted=False,
-                                    positions=[])
+    secret = services.category_save(
+        actor=alice,
+        category=None,
+        name="Board",
+        parent=None,
+        restricted=True,
+        positions=[make_position("Board member")],
+    )
+    public = services.category_save(
+        actor=alice, category=None, name="مشتریان", parent=None, restricted=False, positions=[]
+    )
     mina = services.identity_create(
-        actor=alice, first_name="مینا", last_name="نیک‌نام", title="دکتر", organisation_name="پخش سپهر",
+        actor=alice,
+        first_name="مینا",
+        last_name="نیک‌نام",
+        title="دکتر",
+        organisation_name="پخش سپهر",
         phones=[{"number": "09121234567", "kind": "mobile"}, {"number": "021 8877 6655", "kind": "fax"}],
-        emails=[{"address": "mina@example.com"}], addresses=[{"line": "خیابان آزادی، پلاک ۵", "city": "تهران"}],
-        websites=["https://sepehr.example"], birth_date=dt.date(1991, 8, 3), notes="خط اول\nخط دوم; با ویرگول, و نقطه",
+        emails=[{"address": "mina@example.com"}],
+        addresses=[{"line": "خیابان آزادی، پلاک ۵", "city": "تهران"}],
+        websites=["https://sepehr.example"],
+        birth_date=dt.date(1991, 8, 3),
+        notes="خط اول\nخط دوم; با ویرگول, و نقطه",
         categories=[public, secret],
     )
-    acme = services.identity_create(actor=alice, kind="organisation", organisation_name="Acme; Ltd",
-                                    phones=[{"number": "+44 20 7946 0958", "kind": "work"}])
-    hidden = services.identity_create(actor=alice, first_name="Hidden", last_name="Director",
-                                      phones=[{"number": "09350000000"}], categories=[secret])
+    acme = services.identity_create(
+        actor=alice,
+        kind="organisation",
+        organisation_name="Acme; Ltd",
+        phones=[{"number": "+44 20 7946 0958", "kind": "work"}],
+    )
+    hidden = services.identity_create(
+        actor=alice, first_name="Hidden", last_name="Director", phones=[{"number": "09350000000"}], categories=[secret]
+    )
     return {"mina": mina, "acme": acme, "hidden": hidden}
 
 
@@ -66,10 +85,19 @@ def test_one_identity_as_vcard(client, alice, world):
 
 
 def summary(identity: Identity) -> tuple:
-    return (identity.kind, identity.first_name, identity.last_name, identity.title, identity.organisation_name,
-            identity.display_name, identity.birth_date, identity.notes,
-            sorted((p.kind, p.number, p.is_primary) for p in identity.phones.all()),
-            sorted(e.address for e in identity.emails.all()), sorted(c.name for c in identity.categories.all()))
+    return (
+        identity.kind,
+        identity.first_name,
+        identity.last_name,
+        identity.title,
+        identity.organisation_name,
+        identity.display_name,
+        identity.birth_date,
+        identity.notes,
+        sorted((p.kind, p.number, p.is_primary) for p in identity.phones.all()),
+        sorted(e.address for e in identity.emails.all()),
+        sorted(c.name for c in identity.categories.all()),
+    )
 
 
 def test_export_then_import_gives_the_same_people(client, alice, world):

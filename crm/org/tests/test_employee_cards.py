@@ -4,6 +4,7 @@ saved, and soft delete / restore (PL-6): hidden from `objects`, kept in `all_obj
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from crm.core.audit.models import AuditEntry
@@ -46,17 +47,21 @@ class TestWrites:
         }
 
     def test_an_invalid_update_changes_nothing(self, bob, card):
-        from django.core.exceptions import ValidationError
-
         with pytest.raises(ValidationError):
             employee_card_update(actor=bob, card=card, email="not-an-address", mobile="0935")
         card.refresh_from_db()
         assert (card.email, card.mobile) == ("", "09121234567")
         assert not AuditEntry.objects.filter(action="employeecard.updated").exists()
 
-    def test_custom_values_are_validated_saved_and_audited(self, alice, bob, card):
-        custom_field_define(actor=alice, model=EmployeeCard, key="shoe_size", labels={"en": "Shoe size"}, kind="number")
+    @pytest.fixture
+    def shoe_size(self, alice):
+        # Defined before any card is written: on PostgreSQL the definition builds an index on the
+        # card table, which cannot happen in a transaction that still has pending FK checks on it.
+        return custom_field_define(
+            actor=alice, model=EmployeeCard, key="shoe_size", labels={"en": "Shoe size"}, kind="number"
+        )
 
+    def test_custom_values_are_validated_saved_and_audited(self, shoe_size, bob, card):
         employee_card_update(actor=bob, card=card, custom={"shoe_size": "۴۲"})
 
         card.refresh_from_db()

@@ -15,7 +15,7 @@ from crm.core.audit.models import AuditEntry
 from crm.core.errors import PermissionDeniedError
 from crm.core.permissions.services import field_rule_save, record_rule_save
 from crm.org import services
-from crm.org.models import Appointment, Department, EmployeeCard, Position, Substitution
+from crm.org.models import Appointment, Department, EmployeeCard, MailServerSettings, Position, Substitution, User
 from crm.org.testing import make_position
 
 pytestmark = pytest.mark.django_db
@@ -90,8 +90,6 @@ BOB_REFUSED = [name for name in CALLS if not name.startswith("employee_card")]
 
 
 def snapshot() -> dict[str, Any]:
-    from crm.org.models import MailServerSettings, User
-
     return {
         "audit": AuditEntry.objects.count(),
         "departments": list(Department.objects.values_list("pk", "name", "path")),
