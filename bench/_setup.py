@@ -20,6 +20,7 @@ def django_on_postgres(db_name: str = "crm_bench") -> None:
     os.environ["CRM_DB_NAME"] = db_name
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ.setdefault("CRM_DEBUG", "false")
+    os.environ.setdefault("CRM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     import psycopg
 
     with psycopg.connect(

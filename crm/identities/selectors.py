@@ -58,16 +58,24 @@ SORTS = {
 }
 
 
-def _exact_q(text: str) -> Q | None:
-    """Customer number, phone in any format, or email: the exact ways to name one identity."""
+def _exact_ids(text: str) -> list[int]:
+    """Identities named exactly by the text: customer number, phone in any format, email.
+
+    Looked up first, each on its own unique or plain index, so a search for a number never
+    degrades into a scan of the name column (an OR across them defeats the indexes).
+    """
     if "@" in text:
-        return Q(Exists(Email.objects.filter(identity=OuterRef("pk"), address=text.lower())))
+        return list(Email.objects.filter(address=text.strip().lower()).values_list("identity_id", flat=True)[:50])
     latin = to_latin_digits(text).strip()
-    condition = Q(customer_number=latin)
+    ids = list(Identity.objects.filter(customer_number=latin).values_list("pk", flat=True)[:1])
     number = normalize_phone(text) if looks_like_phone(text) else None
     if number:
-        condition |= Q(Exists(Phone.objects.filter(identity=OuterRef("pk"), number=number)))
-    return condition
+        ids += list(Phone.objects.filter(number=number).values_list("identity_id", flat=True)[:50])
+    return ids
+
+
+def _exact_q(text: str) -> Q:
+    return Q(pk__in=_exact_ids(text))
 
 
 def _name_key(text: str) -> str:
@@ -77,15 +85,18 @@ def _name_key(text: str) -> str:
 
 
 def _search(qs: QuerySet[Identity], text: str) -> QuerySet[Identity]:
-    """Name fragment (Persian-normalised), customer number, phone in any format, or email (ID-5)."""
+    """Name fragment (Persian-normalised), customer number, phone in any format, or email (ID-5).
+
+    An exact match (number, phone, email) wins; otherwise the text is a name fragment.
+    """
     text = text.strip()
     if not text:
         return qs
-    condition = _exact_q(text)
+    exact = _exact_ids(text)
+    if exact:
+        return qs.filter(pk__in=exact)
     key = _name_key(text)
-    if key:
-        condition |= Q(name_key__contains=key)
-    return qs.filter(condition)
+    return qs.filter(name_key__contains=key) if key else qs.none()
 
 
 def identity_list_for_user(*, user: Any, filters: IdentityFilters | None = None) -> QuerySet[Identity]:
@@ -140,10 +151,16 @@ def identity_quick_search(*, user: Any, text: str, limit: int = 10) -> list[Iden
     base = identity_base_for_user(user=user)
     found = list(base.filter(_exact_q(text))[:limit])
     key = _name_key(text)
-    for condition in ({"name_key__startswith": key}, {"name_key__contains": key}):
+    # Prefix matches first (a range scan of the text_pattern_ops index: no ORDER BY, which
+    # that index cannot serve under a linguistic collation), then other
+    # matches newest first: walking the primary key stops after `limit` rows for common
+    # fragments, where a trigram bitmap scan would first collect every match (seconds).
+    # Rare fragments are the slow case of this plan; see bench/RESULTS.md.
+    for condition, order in (({"name_key__startswith": key}, ()), ({"name_key__contains": key}, ("-id",))):
         if not key or len(found) >= limit:
             break
-        found += list(base.filter(**condition).exclude(pk__in=[i.pk for i in found])[: limit - len(found)])
+        matches = base.filter(**condition).exclude(pk__in=[i.pk for i in found]).order_by(*order)
+        found += list(matches[: limit - len(found)])
     return found
 
 

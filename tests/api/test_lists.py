@@ -194,7 +194,8 @@ def test_page_size_allows_up_to_200(alice_api: APIClient, alice: User) -> None:
 def test_sequence_list_shows_the_next_number(alice_api: APIClient, alice: User) -> None:
     _sequences(alice, 0, 4)
 
-    rows = {r["key"]: r["next_number"] for r in alice_api.get("/api/v1/numbering/sequences/").json()["results"]}
+    results = alice_api.get("/api/v1/numbering/sequences/").json()["results"]
+    rows = {r["key"]: r["next_number"] for r in results if r["key"].startswith("seq")}  # migrations add others
 
     # seq0 and seq2 restart yearly (this year's counter is read), seq1 never started (start = 1)
     assert rows == {"seq0": "INV-0000", "seq1": "INV-0001", "seq2": "INV-0001", "seq3": "INV-0003"}

@@ -443,6 +443,8 @@ def identity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context |= timeline_page(user=request.user, identity_id=identity.pk, page=_page_number(request))
     elif tab == "changes":
         context["history"] = _changes(identity, hidden)
+        if request.user.has_perm("identities.merge_identity"):  # "undo this merge" under merge entries
+            context["merge_extras"] = {"identity.merged": "identities/merge_undo_button.html"}
     else:
         context |= _contacts(request, identity)
     return render(request, "identities/identity_detail.html", context)
