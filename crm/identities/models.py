@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.base_models import OwnedModel, PublicIdMixin, SoftDeleteModel, TimeStampedModel
 from crm.core.customfields.models import HasCustomFields
@@ -116,8 +117,8 @@ class Phone(models.Model):
         MOBILE = "mobile", _("Mobile")
         PHONE = "phone", _("Phone")
         FAX = "fax", _("Fax")
-        WORK = "work", _("Work")
-        HOME = "home", _("Home")
+        WORK = "work", pgettext_lazy("phone type", "Work")
+        HOME = "home", pgettext_lazy("phone type", "Home")
 
     identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="phones")
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)

@@ -737,4 +737,4 @@ def test_list_queries_do_not_grow_with_the_page(
 
     assert (five, thirty) == (5, 30)
     assert cost_of_five == cost_of_thirty
-    assert cost_of_thirty <= (11 if who == "alice" else 21)  # bob: rights, positions, categories, field rules
+    assert cost_of_thirty <= (12 if who == "alice" else 22)  # bob: rights, positions, categories, field rules
