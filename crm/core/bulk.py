@@ -2,18 +2,24 @@
 
 `bulk_create` compiles an INSERT with every value of every row through the field's
 `get_db_prep_save`; for tens of thousands of rows that Python work costs more than the
-database's. COPY streams the rows instead. Primary keys are taken from the table's
-sequence first, so the objects get their ids as with bulk_create, and auto_now /
-auto_now_add fields are filled the same way.
+database's. COPY streams the rows instead.
 
-Values go to psycopg as they are (str, int, bool, date, datetime, UUID, None); JSON
-fields are wrapped as jsonb. Fields needing other conversions (encrypted text, custom
-field classes) are not supported: use bulk_create for such models.
+- `bulk_insert(model, objs)`: unsaved instances; their primary keys are taken from the
+  table's sequence first, so they get their ids as with bulk_create; auto_now /
+  auto_now_add fields are filled the same way.
+- `bulk_insert_rows(model, rows)`: plain dicts of attribute values (`identity_id`, not
+  `identity`) when nobody needs the instances back: no model instances at all; missing
+  fields take their defaults, the database gives the ids.
+
+Values go to psycopg as they are (str, int, bool, date, datetime, UUID, None); JSON fields
+are wrapped as jsonb. Models with other field classes (encrypted text, custom fields) fall
+back to bulk_create.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
@@ -37,24 +43,41 @@ SUPPORTED = (
 )
 
 
+def _copy_possible(model: type[models.Model], using: str) -> bool:
+    fields = model._meta.concrete_fields
+    return connections[using].vendor == "postgresql" and all(type(f) in SUPPORTED for f in fields)
+
+
+def _copy(model: type[models.Model], fields: list[Any], rows: Any, using: str) -> None:
+    """COPY `rows` (value lists in `fields` order) into the model's table."""
+    from psycopg.types.json import Jsonb
+
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for values in rows:
+            for i in json_at:
+                values[i] = Jsonb(values[i])
+            copy.write_row(values)
+
+
 def bulk_insert(model: type[models.Model], objs: Sequence[models.Model], *, using: str = DEFAULT_DB_ALIAS) -> None:
     """Insert new objects (pk not set) and give them their primary keys."""
     if not objs:
         return
-    connection = connections[using]
-    fields = list(model._meta.concrete_fields)
-    if connection.vendor != "postgresql" or not all(type(f) in SUPPORTED for f in fields):
+    if not _copy_possible(model, using):
         model._base_manager.using(using).bulk_create(objs)
         return
-    from psycopg.types.json import Jsonb
-
     meta = model._meta
-    quote = connection.ops.quote_name
+    fields = list(meta.concrete_fields)
     now = timezone.now()
     stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    attnames = [f.attname for f in fields]
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(objs)],
@@ -63,12 +86,34 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model], *, usin
             obj.pk = pk
             for name in stamped:
                 setattr(obj, name, now)
-        columns = ", ".join(quote(str(f.column)) for f in fields)
-        statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-        with cursor.cursor.copy(statement) as copy:
-            for obj in objs:
-                values = obj.__dict__
-                copy.write_row([Jsonb(values[name]) if name in json_fields else values[name] for name in attnames])
+    attnames = [f.attname for f in fields]
+    _copy(model, fields, ([obj.__dict__[name] for name in attnames] for obj in objs), using)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
+
+
+def bulk_insert_rows(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], *, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Insert plain rows {attname: value}; the database numbers them."""
+    if not rows:
+        return
+    if not _copy_possible(model, using):
+        model._base_manager.using(using).bulk_create([model(**row) for row in rows])
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    spec: list[tuple[str, Any, Any]] = []
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            spec.append((f.attname, None, now))
+        elif f.has_default() and callable(f.default):
+            spec.append((f.attname, f.default, None))
+        else:
+            spec.append((f.attname, None, f.get_default()))
+    values = (
+        [row[name] if name in row else (factory() if factory else default) for name, factory, default in spec]
+        for row in rows
+    )
+    _copy(model, fields, values, using)

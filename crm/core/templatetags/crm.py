@@ -108,4 +108,11 @@ def field_label(name: str, entry: Any) -> str:
     for field in model._meta.concrete_fields:
         if name in (field.name, field.attname):
             return str(field.verbose_name)
-    return name
+    try:  # nested lists kept in the same diff: phones, emails, categories…
+        related = model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - any unknown key is shown as it is
+        return name
+    target = getattr(related, "related_model", None)
+    if getattr(related, "verbose_name", None) and not getattr(related, "auto_created", False):
+        return str(related.verbose_name)
+    return str(target._meta.verbose_name_plural) if target else name

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from crm.core.bulk import bulk_insert
+from crm.core.bulk import bulk_insert_rows
 from crm.core.timeline.models import TimelineEntry
 
 
@@ -55,19 +55,19 @@ def timeline_record_new(
 
     items: (identity_id, item_id, occurred_at, summary, extra).
     """
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    bulk_insert(
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    bulk_insert_rows(
         TimelineEntry,
         [
-            TimelineEntry(
-                identity_id=identity_id,
-                item_type=item_type,
-                item_id=str(item_id),
-                occurred_at=occurred_at,
-                summary=summary[:300],
-                actor=user,
-                extra=extra or {},
-            )
+            {
+                "identity_id": identity_id,
+                "item_type": item_type,
+                "item_id": str(item_id),
+                "occurred_at": occurred_at,
+                "summary": summary[:300],
+                "actor_id": user_id,
+                "extra": extra or {},
+            }
             for identity_id, item_id, occurred_at, summary, extra in items
         ],
     )

@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm.core.bulk import bulk_insert
+from crm.core.bulk import bulk_insert, bulk_insert_rows
 from crm.core.customfields.models import CustomFieldDefinition
 from crm.core.customfields.services import custom_values_apply
 from crm.core.errors import CoreError
@@ -265,50 +265,57 @@ class RowChecker:
                     problem(name, column, message)
 
     def _phones(self, src: SourceRow, problem: Any) -> list[Phone]:
-        phones: dict[str, Phone] = {}
+        """clean_phones on the row's numbers (mobiles first: the first is the primary one);
+        when it refuses one, number by number, to say which."""
         given = src.phones if len(src.phones) < 2 else sorted(src.phones, key=lambda p: PHONE_ORDER.get(p[0], 1))
-        for kind, raw, column in given:
-            try:
-                cleaned = clean_phones([{"number": raw, "kind": kind}])
-            except IdentityError as exc:
-                problem(PHONE_FIELD_OF_KIND.get(kind, "phone"), column, exc.message)
-                continue
-            for phone in cleaned:
-                phone.is_primary = not phones
-                phones.setdefault(phone.number, phone)
-        for number in phones:
-            if number in self.phone_rows:
-                problem(
-                    "phone",
-                    "",
-                    _("%(value)s is also in row %(row)s.") % {"value": number, "row": self.phone_rows[number]},
-                    "warning",
-                )
-        return list(phones.values())
+        if not given:
+            return []
+        try:
+            phones = clean_phones([{"number": raw, "kind": kind} for kind, raw, _column in given])
+        except IdentityError:
+            valid = []
+            for kind, raw, column in given:
+                try:
+                    clean_phones([{"number": raw}])
+                except IdentityError as exc:
+                    problem(PHONE_FIELD_OF_KIND.get(kind, "phone"), column, exc.message)
+                else:
+                    valid.append({"number": raw, "kind": kind})
+            phones = clean_phones(valid)
+        for phone in phones:
+            if phone.number in self.phone_rows:
+                message = _("%(value)s is also in row %(row)s.")
+                problem("phone", "", message % {"value": phone.number, "row": self.phone_rows[phone.number]}, "warning")
+        return phones
 
     def _emails(self, src: SourceRow, problem: Any) -> list[Email]:
-        emails: dict[str, Email] = {}
+        """clean_emails on the row's addresses; when it refuses one, address by address."""
+        if not src.emails:
+            return []
         limit = Email._meta.get_field("address").max_length
-        for raw, column in src.emails:
-            try:
-                cleaned = clean_emails([raw])
-                if cleaned and len(cleaned[0].address) > limit:
-                    raise IdentityError(IdentityErrorCode.INVALID_EMAIL, value=raw[:80])
-            except IdentityError as exc:
-                problem("email", column, exc.message)
-                continue
-            for email in cleaned:
-                email.is_primary = not emails
-                emails.setdefault(email.address, email)
-        for address in emails:
-            if address in self.email_rows:
+        try:
+            emails = clean_emails([raw for raw, _column in src.emails])
+            if any(len(e.address) > limit for e in emails):
+                raise IdentityError(IdentityErrorCode.INVALID_EMAIL, value="")
+        except IdentityError:
+            valid = []
+            for raw, column in src.emails:
+                try:
+                    cleaned = clean_emails([raw])
+                    if cleaned and len(cleaned[0].address) > limit:
+                        raise IdentityError(IdentityErrorCode.INVALID_EMAIL, value=raw[:80])
+                except IdentityError as exc:
+                    problem("email", column, exc.message)
+                else:
+                    valid.append(raw)
+            emails = clean_emails(valid)
+        for email in emails:
+            if email.address in self.email_rows:
+                message = _("%(value)s is also in row %(row)s.")
                 problem(
-                    "email",
-                    "",
-                    _("%(value)s is also in row %(row)s.") % {"value": address, "row": self.email_rows[address]},
-                    "warning",
+                    "email", "", message % {"value": email.address, "row": self.email_rows[email.address]}, "warning"
                 )
-        return list(emails.values())
+        return emails
 
     @staticmethod
     def _url(url: str) -> str:
@@ -425,8 +432,10 @@ def write_batch(batch: list[Prepared], *, actor: Any, job_id: int, summary: str)
         return []
     identities = [p.identity for p in batch]
     bulk_insert(Identity, identities)
-    children: dict[type, list[Any]] = {Phone: [], Email: [], Address: [], Website: [], IdentityCategory: []}
+    children: dict[type, list[Any]] = {Phone: [], Email: [], Address: [], Website: []}
+    links = []
     for prepared, identity in zip(batch, identities, strict=True):
+        pk = identity.pk
         for model, rows in (
             (Phone, prepared.phones),
             (Email, prepared.emails),
@@ -434,13 +443,12 @@ def write_batch(batch: list[Prepared], *, actor: Any, job_id: int, summary: str)
             (Website, prepared.websites),
         ):
             for row in rows:
-                row.identity = identity
+                row.identity_id = pk
             children[model] += rows
-        children[IdentityCategory] += [
-            IdentityCategory(identity=identity, category_id=pk) for pk in prepared.category_ids
-        ]
+        links += [{"identity_id": pk, "category_id": category_id} for category_id in prepared.category_ids]
     for model, rows in children.items():
         bulk_insert(model, rows)
+    bulk_insert_rows(IdentityCategory, links)
     now = timezone.now()
     timeline_record_new(
         item_type=IMPORT_ITEM_TYPE,
