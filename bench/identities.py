@@ -60,15 +60,39 @@ def seed(count: int) -> None:
     vocab = vocabulary()
     rng = random.Random(1405)
     male, female = vocab["persian_given_names_male"], vocab["persian_given_names_female"]
-    surnames, english_first, english_last = vocab["persian_surnames"], vocab["english_given_names"], vocab["english_surnames"]
+    surnames, english_first, english_last = (
+        vocab["persian_surnames"],
+        vocab["english_given_names"],
+        vocab["english_surnames"],
+    )
     prefixes = [p for group in vocab["iran_mobile_prefixes"].values() for p in group]
     cities = vocab["iran_cities"]
     now = dt.datetime.now(dt.UTC).isoformat()
     started = time.perf_counter()
     batch = 50_000
-    identity_cols = ["created_at", "updated_at", "public_id", "custom", "kind", "title", "first_name", "last_name",
-                     "organisation_name", "display_name", "name_key", "customer_number", "is_unknown", "national_id",
-                     "economic_code", "birth_date", "colour", "class_code", "source", "notes", "created_by_id"]
+    identity_cols = [
+        "created_at",
+        "updated_at",
+        "public_id",
+        "custom",
+        "kind",
+        "title",
+        "first_name",
+        "last_name",
+        "organisation_name",
+        "display_name",
+        "name_key",
+        "customer_number",
+        "is_unknown",
+        "national_id",
+        "economic_code",
+        "birth_date",
+        "colour",
+        "class_code",
+        "source",
+        "notes",
+        "created_by_id",
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM identities_identity")
         next_id = cursor.fetchone()[0] + 1
@@ -82,12 +106,38 @@ def seed(count: int) -> None:
                 else:
                     first, last = rng.choice(male + female), rng.choice(surnames)
                 name = f"{first} {last}"
-                custom = json.dumps({"industry": rng.choice(["it", "retail", "industry", "services"]),
-                                     "annual_budget": str(rng.randint(1, 900) * 1_000_000)}, ensure_ascii=False)
-                identities.append((now, now, uuid.uuid4(), custom, "person", "", first, last, "", name,
-                                   normalize_compact(name), f"C{100000 + n}" if n % 10 < 3 else None, False, "", "",
-                                   dt.date(1950 + n % 55, 1 + n % 12, 1 + n % 28), "", "ABC"[n % 3], "bench", "",
-                                   admin.pk if admin else None))
+                custom = json.dumps(
+                    {
+                        "industry": rng.choice(["it", "retail", "industry", "services"]),
+                        "annual_budget": str(rng.randint(1, 900) * 1_000_000),
+                    },
+                    ensure_ascii=False,
+                )
+                identities.append(
+                    (
+                        now,
+                        now,
+                        uuid.uuid4(),
+                        custom,
+                        "person",
+                        "",
+                        first,
+                        last,
+                        "",
+                        name,
+                        normalize_compact(name),
+                        f"C{100000 + n}" if n % 10 < 3 else None,
+                        False,
+                        "",
+                        "",
+                        dt.date(1950 + n % 55, 1 + n % 12, 1 + n % 28),
+                        "",
+                        "ABC"[n % 3],
+                        "bench",
+                        "",
+                        admin.pk if admin else None,
+                    )
+                )
                 identity_id = next_id + i
                 for k in range(1 + n % 3):
                     number = f"+98{rng.choice(prefixes)[1:]}{rng.randint(1000000, 9999999)}"
@@ -95,14 +145,16 @@ def seed(count: int) -> None:
                         number = f"+98{rng.choice(prefixes)[1:]}{rng.randint(1000000, 9999999)}"
                     used.add(number)
                     phones.append((identity_id, "mobile" if k == 0 else "phone", number, "", k == 0))
-                for cat in {rng.choice(categories).pk for _ in range(1 + n % 2)}:
-                    links.append((identity_id, cat))
+                links.extend((identity_id, cat) for cat in {rng.choice(categories).pk for _ in range(1 + n % 2)})
             _copy(cursor, "identities_identity", identity_cols, identities)
             _copy(cursor, "identities_phone", ["identity_id", "kind", "number", "extension", "is_primary"], phones)
             _copy(cursor, "identities_identitycategory", ["identity_id", "category_id"], links)
             next_id += size
             print(f"  seeded {start + size:,} identities ({time.perf_counter() - started:.0f} s)", flush=True)
-        cursor.execute("SELECT setval(pg_get_serial_sequence('identities_identity', 'id'), (SELECT MAX(id) FROM identities_identity))")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('identities_identity', 'id'),"
+            " (SELECT MAX(id) FROM identities_identity))"
+        )
         for table in ("identities_identity", "identities_phone", "identities_identitycategory"):
             cursor.execute(f"ANALYZE {table}")
     _ = cities
@@ -118,9 +170,19 @@ def seed_history(identity_id: int, items: int = 10_000) -> None:
         return
     now = timezone.now()
     TimelineEntry.objects.bulk_create(
-        [TimelineEntry(identity_id=identity_id, item_type="identities.event", item_id=f"bench-{i}",
-                       occurred_at=now - dt.timedelta(minutes=i), summary=f"رویداد {i}") for i in range(items)],
-        batch_size=5000, ignore_conflicts=True)
+        [
+            TimelineEntry(
+                identity_id=identity_id,
+                item_type="identities.event",
+                item_id=f"bench-{i}",
+                occurred_at=now - dt.timedelta(minutes=i),
+                summary=f"رویداد {i}",
+            )
+            for i in range(items)
+        ],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
 
 
 def restricted_user():
@@ -133,8 +195,11 @@ def restricted_user():
     if created:
         dept = Department.objects.create(name="bench", path="")
         position = Position.objects.create(title="bench expert", department=dept)
-        position.permissions.set(Permission.objects.filter(
-            content_type__app_label="identities", codename__in=["view_identity", "view_all_identity"]))
+        position.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="identities", codename__in=["view_identity", "view_all_identity"]
+            )
+        )
         Appointment.objects.create(user=user, position=position, start_date=dt.date(2020, 1, 1))
     return User.objects.get(pk=user.pk)
 
@@ -175,50 +240,85 @@ def main() -> None:
 
     def formats(number: str) -> str:
         national = "0" + number[3:]
-        return rng.choice([number, national, national[1:], "+98 " + number[3:6] + " " + number[6:9] + " " + number[9:],
-                           national.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))])
+        return rng.choice(
+            [
+                number,
+                national,
+                national[1:],
+                "+98 " + number[3:6] + " " + number[6:9] + " " + number[9:],
+                national.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
+            ]
+        )
 
-    numbers = list(Identity.objects.filter(customer_number__isnull=False).order_by("?")
-                   .values_list("customer_number", flat=True)[:500])
+    numbers = list(
+        Identity.objects.filter(customer_number__isnull=False)
+        .order_by("?")
+        .values_list("customer_number", flat=True)[:500]
+    )
     category = Category.objects.filter(restricted=False).order_by("id").first()
     profile = Identity.objects.filter(categories__restricted=False).order_by("id").first()
     seed_history(profile.pk)
     count = Identity.objects.count()
-    print(f"{count:,} identities · {Phone.objects.count():,} phones · user '{user.username}' "
-          f"sees {Category.objects.filter(restricted=False).count()} of {Category.objects.count()} categories")
-    measure("quick search, name fragment (Arabic ي/ك typed)",
-            lambda: identity_quick_search(user=user, text=rng.choice(fragments)), runs=args.runs)
+    print(
+        f"{count:,} identities · {Phone.objects.count():,} phones · user '{user.username}' "
+        f"sees {Category.objects.filter(restricted=False).count()} of {Category.objects.count()} categories"
+    )
+    measure(
+        "quick search, name fragment (Arabic ي/ك typed)",
+        lambda: identity_quick_search(user=user, text=rng.choice(fragments)),
+        runs=args.runs,
+    )
     from crm.identities.selectors import identity_by_phone
 
-    measure("phone lookup, mixed formats (caller ID)",
-            lambda: identity_by_phone(number=formats(rng.choice(sample_phones))), runs=max(args.runs, 500))
-    measure("customer number lookup (list search)",
-            lambda: list(identity_list_for_user(user=user, filters=IdentityFilters(q=rng.choice(numbers)))[:10]),
-            runs=args.runs)
-    measure("list first page (50) with a category filter",
-            lambda: list(identity_list_rows(identity_list_for_user(
-                user=user, filters=IdentityFilters(category=category)))[:51]), runs=args.runs)
-    measure("list first page (50), no filter, sorted by name",
-            lambda: list(identity_list_rows(identity_list_for_user(
-                user=user, filters=IdentityFilters(sort="name")))[:51]), runs=args.runs)
+    measure(
+        "phone lookup, mixed formats (caller ID)",
+        lambda: identity_by_phone(number=formats(rng.choice(sample_phones))),
+        runs=max(args.runs, 500),
+    )
+    measure(
+        "customer number lookup (list search)",
+        lambda: list(identity_list_for_user(user=user, filters=IdentityFilters(q=rng.choice(numbers)))[:10]),
+        runs=args.runs,
+    )
+    measure(
+        "list first page (50) with a category filter",
+        lambda: list(
+            identity_list_rows(identity_list_for_user(user=user, filters=IdentityFilters(category=category)))[:51]
+        ),
+        runs=args.runs,
+    )
+    measure(
+        "list first page (50), no filter, sorted by name",
+        lambda: list(identity_list_rows(identity_list_for_user(user=user, filters=IdentityFilters(sort="name")))[:51]),
+        runs=args.runs,
+    )
 
     def open_profile() -> None:
         identity_get_for_user(user=user, pk=profile.pk)
         timeline_page(user=user, identity_id=profile.pk, page=1)
 
     measure("profile (10,000 history items): identity + first history page", open_profile, runs=args.runs)
-    measure("profile history, page 200 of 400",
-            lambda: timeline_page(user=user, identity_id=profile.pk, page=200), runs=args.runs)
+    measure(
+        "profile history, page 200 of 400",
+        lambda: timeline_page(user=user, identity_id=profile.pk, page=200),
+        runs=args.runs,
+    )
     try:
         from django.test import Client
 
         client = Client()
         client.force_login(user)
         if client.get(f"/identities/{profile.pk}/?tab=history").status_code == 200:
-            measure("page: profile history tab (full HTML render)",
-                    lambda: client.get(f"/identities/{profile.pk}/?tab=history"), runs=100)
-            measure("page: identity list with category filter (full HTML render)",
-                    lambda: client.get(f"/identities/?category={category.pk}"), runs=100)
+            measure(
+                "page: profile history tab (full HTML render)",
+                lambda: client.get(f"/identities/{profile.pk}/?tab=history"),
+                runs=100,
+            )
+            measure(
+                "page: identity list with category filter (full HTML render)",
+                lambda: client.get(f"/identities/?category={category.pk}"),
+                runs=100,
+            )
     except Exception as exc:  # pages may not exist yet when run early
         print(f"(page render not measured: {exc})")
 

@@ -23,7 +23,9 @@ def accessible_category_ids(user: Any) -> set[int]:
         ids = set(Category.objects.values_list("pk", flat=True))
     else:
         positions = active_position_ids_for(user)
-        ids = set(Category.objects.filter(Q(restricted=False) | Q(positions__in=positions)).values_list("pk", flat=True))
+        ids = set(
+            Category.objects.filter(Q(restricted=False) | Q(positions__in=positions)).values_list("pk", flat=True)
+        )
     user._crm_category_ids = ids
     return ids
 
@@ -35,8 +37,13 @@ def category_scope(user: Any, qs: QuerySet[Identity]) -> QuerySet[Identity]:
     return qs.filter(~Exists(links) | Exists(links.filter(category_id__in=accessible_category_ids(user))))
 
 
-register_policy(Identity, AccessPolicy(
-    owner_field="created_by",
-    own_q=lambda user: Q(created_by=user) | Q(Exists(Assignment.objects.filter(identity=OuterRef("pk"), user=user))),
-))
+register_policy(
+    Identity,
+    AccessPolicy(
+        owner_field="created_by",
+        own_q=lambda user: (
+            Q(created_by=user) | Q(Exists(Assignment.objects.filter(identity=OuterRef("pk"), user=user)))
+        ),
+    ),
+)
 register_scope(Identity, category_scope)

@@ -15,6 +15,12 @@ IMPORT_ITEM_TYPE = "identities.import"  # item id: the ImportJob that created th
 
 def identity_event(*, identity_id: int, entry: AuditEntry, summary: str, actor: Any = None) -> None:
     """Put an audited milestone (entry) into the identity's history."""
-    timeline_record(identity_ids=[identity_id], item_type=EVENT_ITEM_TYPE, item_id=entry.pk,
-                    occurred_at=entry.created_at or timezone.now(), summary=summary, actor=actor,
-                    extra={"action": entry.action})
+    timeline_record(
+        identity_ids=[identity_id],
+        item_type=EVENT_ITEM_TYPE,
+        item_id=entry.pk,
+        occurred_at=entry.created_at or timezone.now(),
+        summary=summary,
+        actor=actor,
+        extra={"action": entry.action},
+    )

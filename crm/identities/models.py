@@ -18,13 +18,20 @@ class Category(TimeStampedModel):
     to the positions listed in its access rows; an unrestricted one to everyone."""
 
     name = models.CharField(_("name"), max_length=150)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("parent category"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     restricted = models.BooleanField(_("only for chosen positions"), default=False)
-    positions = models.ManyToManyField("org.Position", blank=True, related_name="identity_categories",
-                                       verbose_name=_("positions with access"))
+    positions = models.ManyToManyField(
+        "org.Position", blank=True, related_name="identity_categories", verbose_name=_("positions with access")
+    )
 
     class Meta:
         ordering = ["path"]
@@ -68,10 +75,17 @@ class Identity(TimeStampedModel, SoftDeleteModel, OwnedModel, PublicIdMixin, Has
     class_code = models.CharField(_("customer class"), max_length=20, blank=True, db_index=True)
     source = models.CharField(_("source"), max_length=60, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    categories = models.ManyToManyField(Category, through="IdentityCategory", blank=True, related_name="identities",
-                                        verbose_name=_("categories"))
-    assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Assignment", through_fields=("identity", "user"), blank=True,
-                                       related_name="assigned_identities", verbose_name=_("assigned experts"))
+    categories = models.ManyToManyField(
+        Category, through="IdentityCategory", blank=True, related_name="identities", verbose_name=_("categories")
+    )
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Assignment",
+        through_fields=("identity", "user"),
+        blank=True,
+        related_name="assigned_identities",
+        verbose_name=_("assigned experts"),
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -194,10 +208,18 @@ class SpecialDate(models.Model):
 class ContactPerson(models.Model):
     """A person identity who speaks for an organisation identity."""
 
-    organisation = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="contact_links",
-                                     limit_choices_to={"kind": Identity.Kind.ORGANISATION})
-    person = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="organisation_links",
-                               limit_choices_to={"kind": Identity.Kind.PERSON})
+    organisation = models.ForeignKey(
+        Identity,
+        on_delete=models.CASCADE,
+        related_name="contact_links",
+        limit_choices_to={"kind": Identity.Kind.ORGANISATION},
+    )
+    person = models.ForeignKey(
+        Identity,
+        on_delete=models.CASCADE,
+        related_name="organisation_links",
+        limit_choices_to={"kind": Identity.Kind.PERSON},
+    )
     role = models.CharField(_("role"), max_length=100, blank=True)
 
     class Meta:
@@ -216,8 +238,9 @@ class Assignment(models.Model):
 
     identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="assignments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_assignments")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -305,8 +328,9 @@ class DuplicateDismissal(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["identity_a", "identity_b"], name="duplicate_dismissal_unique"),
-            models.CheckConstraint(condition=Q(identity_a__lt=models.F("identity_b")),
-                                   name="duplicate_dismissal_order"),
+            models.CheckConstraint(
+                condition=Q(identity_a__lt=models.F("identity_b")), name="duplicate_dismissal_order"
+            ),
         ]
         verbose_name = _("dismissed duplicate")
         verbose_name_plural = _("dismissed duplicates")

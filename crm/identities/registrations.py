@@ -33,11 +33,28 @@ def _assigned_context(user: Any) -> dict[str, Any]:
     return {"identities": list(assigned_identities(user=user)[:8])}
 
 
-register_widget(Widget(key="quick_search", title=_("Quick search"), template="identities/widgets/quick_search.html",
-                       context=lambda user: {}, icon="bi-search", order=5, permission="identities.view_identity"))
-register_widget(Widget(key="my_identities", title=_("My assigned identities"),
-                       template="identities/widgets/my_identities.html", context=_assigned_context,
-                       icon="bi-person-check", order=30, permission="identities.view_identity"))
+register_widget(
+    Widget(
+        key="quick_search",
+        title=_("Quick search"),
+        template="identities/widgets/quick_search.html",
+        context=lambda user: {},
+        icon="bi-search",
+        order=5,
+        permission="identities.view_identity",
+    )
+)
+register_widget(
+    Widget(
+        key="my_identities",
+        title=_("My assigned identities"),
+        template="identities/widgets/my_identities.html",
+        context=_assigned_context,
+        icon="bi-person-check",
+        order=30,
+        permission="identities.view_identity",
+    )
+)
 
 
 # Profile history (ID-6): the identity's own milestones (created, became a customer,
@@ -47,8 +64,15 @@ def _event_visible(user: Any, ids: Iterable[str]) -> set[str]:
     return set(ids)  # whoever may open the profile may read its own milestones
 
 
-register_item_type(ItemType(key=EVENT_ITEM_TYPE, label=_("Profile event"), icon="bi-person-gear",
-                            url=lambda item_id: None, visible_ids=_event_visible))
+register_item_type(
+    ItemType(
+        key=EVENT_ITEM_TYPE,
+        label=_("Profile event"),
+        icon="bi-person-gear",
+        url=lambda item_id: None,
+        visible_ids=_event_visible,
+    )
+)
 
 
 # Identities created by an import: one history item each, linking to the import job
@@ -59,5 +83,12 @@ def _import_url(item_id: str) -> str | None:
     return reverse("identity_import_job", args=[item_id])
 
 
-register_item_type(ItemType(key=IMPORT_ITEM_TYPE, label=_("Imported from a file"), icon="bi-upload",
-                            url=_import_url, visible_ids=_event_visible))
+register_item_type(
+    ItemType(
+        key=IMPORT_ITEM_TYPE,
+        label=_("Imported from a file"),
+        icon="bi-upload",
+        url=_import_url,
+        visible_ids=_event_visible,
+    )
+)

@@ -26,8 +26,17 @@ def identity_get_for_user(*, user: Any, pk: int, include_deleted: bool = False) 
     return (
         identity_base_for_user(user=user, include_deleted=include_deleted)
         .filter(pk=pk)
-        .prefetch_related("phones", "emails", "addresses", "websites", "special_dates", "categories",
-                          "assignees", "contact_links__person", "organisation_links__organisation")
+        .prefetch_related(
+            "phones",
+            "emails",
+            "addresses",
+            "websites",
+            "special_dates",
+            "categories",
+            "assignees",
+            "contact_links__person",
+            "organisation_links__organisation",
+        )
         .first()
     )
 
@@ -53,8 +62,12 @@ class IdentityFilters:
 
 
 SORTS = {
-    "-id": ("-id",), "id": ("id",), "name": ("display_name", "id"), "-name": ("-display_name", "-id"),
-    "customer_number": ("customer_number", "id"), "-created": ("-created_at", "-id"),
+    "-id": ("-id",),
+    "id": ("id",),
+    "name": ("display_name", "id"),
+    "-name": ("-display_name", "-id"),
+    "customer_number": ("customer_number", "id"),
+    "-created": ("-created_at", "-id"),
 }
 
 
@@ -106,8 +119,11 @@ def identity_list_for_user(*, user: Any, filters: IdentityFilters | None = None)
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.category is not None:
-        cats = (Category.objects.filter(path__startswith=f.category.path).values("pk")
-                if f.include_subcategories else [f.category.pk])
+        cats = (
+            Category.objects.filter(path__startswith=f.category.path).values("pk")
+            if f.include_subcategories
+            else [f.category.pk]
+        )
         qs = qs.filter(Exists(IdentityCategory.objects.filter(identity=OuterRef("pk"), category_id__in=cats)))
     if f.customers_only or f.customer is not None:
         qs = qs.filter(customer_number__isnull=not (f.customers_only or f.customer))

@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from crm.core.audit.services import audit_record, audit_snapshot, restore, soft_delete, tracked_create, tracked_update
+from crm.core.audit.services import audit_record, audit_snapshot, restore, soft_delete, tracked_update
 from crm.core.customfields.services import custom_values_apply, custom_values_audit
 from crm.core.i18n.digits import to_latin_digits
 from crm.core.i18n.search import normalize_compact
@@ -34,12 +34,25 @@ from crm.identities.phones import normalize_phone
 
 CUSTOMER_DOC_TYPE = "customer"
 PHONE_KINDS = frozenset(Phone.Kind.values)
-SCALAR_FIELDS = ["kind", "title", "first_name", "last_name", "organisation_name", "national_id", "economic_code",
-                 "birth_date", "colour", "class_code", "source", "notes"]
+SCALAR_FIELDS = [
+    "kind",
+    "title",
+    "first_name",
+    "last_name",
+    "organisation_name",
+    "national_id",
+    "economic_code",
+    "birth_date",
+    "colour",
+    "class_code",
+    "source",
+    "notes",
+]
 
 
-def _milestone(*, actor: Any, identity: Identity, action: str, summary: str = "",
-               changes: dict[str, Any] | None = None) -> None:
+def _milestone(
+    *, actor: Any, identity: Identity, action: str, summary: str = "", changes: dict[str, Any] | None = None
+) -> None:
     """Audit an identity milestone and show it in the identity's history tab."""
     entry = audit_record(actor=actor, target=identity, action=action, changes=changes)
     identity_event(identity_id=identity.pk, entry=entry, summary=summary, actor=actor)
@@ -76,8 +89,14 @@ def clean_phones(items: list[dict[str, Any]]) -> list[Phone]:
         kind = item.get("kind") or Phone.Kind.MOBILE
         if kind not in PHONE_KINDS:
             kind = Phone.Kind.PHONE
-        phones.append(Phone(number=number, kind=kind, extension=to_latin_digits(str(item.get("extension", "")))[:10],
-                            is_primary=bool(item.get("is_primary"))))
+        phones.append(
+            Phone(
+                number=number,
+                kind=kind,
+                extension=to_latin_digits(str(item.get("extension", "")))[:10],
+                is_primary=bool(item.get("is_primary")),
+            )
+        )
     if phones and not any(p.is_primary for p in phones):
         phones[0].is_primary = True
     return phones
@@ -102,21 +121,51 @@ def clean_emails(items: list[Any]) -> list[Email]:
     return emails
 
 
-def _replace_children(identity: Identity, *, phones: Any = None, emails: Any = None, addresses: Any = None,
-                      websites: Any = None, special_dates: Any = None) -> dict[str, list[Any]]:
+def _replace_children(
+    identity: Identity,
+    *,
+    phones: Any = None,
+    emails: Any = None,
+    addresses: Any = None,
+    websites: Any = None,
+    special_dates: Any = None,
+) -> dict[str, list[Any]]:
     """Replace nested lists that were given (None = leave as is); return the audit diff."""
     changes: dict[str, list[Any]] = {}
     specs = (
         ("phones", phones, Phone, clean_phones, lambda p: p.number),
         ("emails", emails, Email, clean_emails, lambda e: e.address),
-        ("addresses", addresses, Address,
-         lambda items: [Address(**{k: _clean_text(v) for k, v in a.items() if k in
-                                   ("label", "province", "city", "line", "postal_code")}) for a in items if a.get("line")],
-         str),
-        ("websites", websites, Website, lambda items: [Website(url=str(u.get("url", u) if isinstance(u, dict) else u))
-                                                       for u in items if u], lambda w: w.url),
-        ("special_dates", special_dates, SpecialDate,
-         lambda items: [SpecialDate(label=_clean_text(d["label"]), date=d["date"]) for d in items], lambda d: str(d.date)),
+        (
+            "addresses",
+            addresses,
+            Address,
+            lambda items: [
+                Address(
+                    **{
+                        k: _clean_text(v)
+                        for k, v in a.items()
+                        if k in ("label", "province", "city", "line", "postal_code")
+                    }
+                )
+                for a in items
+                if a.get("line")
+            ],
+            str,
+        ),
+        (
+            "websites",
+            websites,
+            Website,
+            lambda items: [Website(url=str(u.get("url", u) if isinstance(u, dict) else u)) for u in items if u],
+            lambda w: w.url,
+        ),
+        (
+            "special_dates",
+            special_dates,
+            SpecialDate,
+            lambda items: [SpecialDate(label=_clean_text(d["label"]), date=d["date"]) for d in items],
+            lambda d: str(d.date),
+        ),
     )
     for name, given, model, clean, key in specs:
         if given is None:
@@ -137,30 +186,54 @@ def _replace_children(identity: Identity, *, phones: Any = None, emails: Any = N
 def _validate_names(identity: Identity) -> None:
     identity_names(identity)
     if not identity.display_name:
-        raise IdentityError(IdentityErrorCode.NAME_REQUIRED, fields={"first_name": IdentityError.messages[
-            IdentityErrorCode.NAME_REQUIRED]})
+        raise IdentityError(
+            IdentityErrorCode.NAME_REQUIRED,
+            fields={"first_name": IdentityError.messages[IdentityErrorCode.NAME_REQUIRED]},
+        )
 
 
 @transaction.atomic
-def identity_create(*, actor: Any, phones: list | None = None, emails: list | None = None,
-                    addresses: list | None = None, websites: list | None = None, special_dates: list | None = None,
-                    categories: list[Category] | None = None, custom: dict | None = None,
-                    assignees: list | None = None, is_unknown: bool = False, **values: Any) -> Identity:
+def identity_create(
+    *,
+    actor: Any,
+    phones: list | None = None,
+    emails: list | None = None,
+    addresses: list | None = None,
+    websites: list | None = None,
+    special_dates: list | None = None,
+    categories: list[Category] | None = None,
+    custom: dict | None = None,
+    assignees: list | None = None,
+    is_unknown: bool = False,
+    **values: Any,
+) -> Identity:
     require_perm(actor, "identities.add_identity")
     values = {k: _clean_text(v) for k, v in values.items() if k in SCALAR_FIELDS}
     given = {k for k, v in values.items() if v not in (None, "")} | {f"custom.{k}" for k in custom or {}}
     require_fields_writable(actor, Identity, given)  # a field the user may only see (or not) stays empty
-    identity = Identity(created_by=actor if getattr(actor, "is_authenticated", False) else None,
-                        is_unknown=is_unknown, **values)
+    identity = Identity(
+        created_by=actor if getattr(actor, "is_authenticated", False) else None, is_unknown=is_unknown, **values
+    )
     _validate_names(identity)
     custom_values_apply(obj=identity, data=custom or {})
     identity.full_clean(exclude=["custom", "customer_number", "created_by", "deleted_by"])
     identity.save()
     snapshot = audit_snapshot(identity)
-    _milestone(actor=actor, identity=identity, action="identity.created", summary=identity.display_name,
-               changes={k: [None, v] for k, v in snapshot.items() if v not in (None, "", [], {}, False)})
-    changes = _replace_children(identity, phones=phones or [], emails=emails or [], addresses=addresses or [],
-                                websites=websites or [], special_dates=special_dates or [])
+    _milestone(
+        actor=actor,
+        identity=identity,
+        action="identity.created",
+        summary=identity.display_name,
+        changes={k: [None, v] for k, v in snapshot.items() if v not in (None, "", [], {}, False)},
+    )
+    changes = _replace_children(
+        identity,
+        phones=phones or [],
+        emails=emails or [],
+        addresses=addresses or [],
+        websites=websites or [],
+        special_dates=special_dates or [],
+    )
     if categories:
         categories = list({c.pk: c for c in categories}.values())  # the same category twice is once
         IdentityCategory.objects.bulk_create([IdentityCategory(identity=identity, category=c) for c in categories])
@@ -173,10 +246,19 @@ def identity_create(*, actor: Any, phones: list | None = None, emails: list | No
 
 
 @transaction.atomic
-def identity_update(*, actor: Any, identity: Identity, phones: list | None = None, emails: list | None = None,
-                    addresses: list | None = None, websites: list | None = None,
-                    special_dates: list | None = None, categories: list[Category] | None = None,
-                    custom: dict | None = None, **values: Any) -> Identity:
+def identity_update(
+    *,
+    actor: Any,
+    identity: Identity,
+    phones: list | None = None,
+    emails: list | None = None,
+    addresses: list | None = None,
+    websites: list | None = None,
+    special_dates: list | None = None,
+    categories: list[Category] | None = None,
+    custom: dict | None = None,
+    **values: Any,
+) -> Identity:
     identity = Identity.objects.select_for_update().get(pk=identity.pk)
     require(actor, "change", identity)
     values = {k: _clean_text(v) for k, v in values.items() if k in SCALAR_FIELDS}
@@ -191,13 +273,15 @@ def identity_update(*, actor: Any, identity: Identity, phones: list | None = Non
         setattr(candidate, name, value)
     _validate_names(candidate)
     candidate.full_clean(exclude=["custom", "customer_number", "created_by", "deleted_by"])
-    tracked_update(obj=identity, actor=actor, display_name=candidate.display_name, name_key=candidate.name_key,
-                   **values)
+    tracked_update(
+        obj=identity, actor=actor, display_name=candidate.display_name, name_key=candidate.name_key, **values
+    )
     if identity.custom != before_custom:
         identity.save(update_fields=["custom", "updated_at"])
         custom_values_audit(actor=actor, obj=identity, before=before_custom, after=identity.custom)
-    changes = _replace_children(identity, phones=phones, emails=emails, addresses=addresses, websites=websites,
-                                special_dates=special_dates)
+    changes = _replace_children(
+        identity, phones=phones, emails=emails, addresses=addresses, websites=websites, special_dates=special_dates
+    )
     if categories is not None:
         changes.update(_set_categories(identity, categories, actor=actor))
     if changes:
@@ -216,8 +300,9 @@ def _set_categories(identity: Identity, categories: list[Category], *, actor: An
     if before == after:
         return {}
     IdentityCategory.objects.filter(identity=identity).exclude(category_id__in=after).delete()
-    IdentityCategory.objects.bulk_create([IdentityCategory(identity=identity, category_id=pk) for pk in after
-                                          if pk not in before])
+    IdentityCategory.objects.bulk_create(
+        [IdentityCategory(identity=identity, category_id=pk) for pk in after if pk not in before]
+    )
     return {"categories": [before, after]}
 
 
@@ -246,8 +331,9 @@ def identity_assign(*, actor: Any, identity: Identity, users: list[Any]) -> None
 
 
 @transaction.atomic
-def customer_number_give(*, actor: Any, identity: Identity, number: str | None = None,
-                         reason: str = "manual") -> Identity:
+def customer_number_give(
+    *, actor: Any, identity: Identity, number: str | None = None, reason: str = "manual"
+) -> Identity:
     """Make the identity a customer (ID-3): a number typed by hand, or the next of the
     'customer' sequence. Called by sales/contracts on the first approved document, where a
     customer who already has a number keeps it."""
@@ -272,8 +358,13 @@ def customer_number_give(*, actor: Any, identity: Identity, number: str | None =
             identity.save(update_fields=["customer_number", "became_customer_at", "is_unknown", "updated_at"])
     except IntegrityError as exc:
         raise IdentityError(IdentityErrorCode.CUSTOMER_NUMBER_TAKEN, value=number) from exc
-    _milestone(actor=actor, identity=identity, action="identity.became_customer", summary=number,
-               changes={"customer_number": [None, number], "reason": reason})
+    _milestone(
+        actor=actor,
+        identity=identity,
+        action="identity.became_customer",
+        summary=number,
+        changes={"customer_number": [None, number], "reason": reason},
+    )
     return identity
 
 
@@ -290,14 +381,20 @@ def identity_add_phone(*, actor: Any, identity: Identity, number: str, kind: str
     phone[0].identity = identity
     phone[0].is_primary = not identity.phones.exists()
     phone[0].save()
-    _milestone(actor=actor, identity=identity, action="identity.phone_added", summary=phone[0].number,
-               changes={"phones": [None, phone[0].number]})
+    _milestone(
+        actor=actor,
+        identity=identity,
+        action="identity.phone_added",
+        summary=phone[0].number,
+        changes={"phones": [None, phone[0].number]},
+    )
     return phone[0]
 
 
 @transaction.atomic
-def resolve_contact(*, phone: str | None = None, email: str | None = None, actor: Any = None,
-                    source: str = "") -> tuple[Identity, bool]:
+def resolve_contact(
+    *, phone: str | None = None, email: str | None = None, actor: Any = None, source: str = ""
+) -> tuple[Identity, bool]:
     """Find the identity behind a phone number or email, or create an 'unknown' profile
     (ID-7). Used by telephony and email. Returns (identity, created). No rights check:
     callers are system channels; what a user then sees goes through the selectors."""
@@ -305,18 +402,25 @@ def resolve_contact(*, phone: str | None = None, email: str | None = None, actor
     address = (email or "").strip().lower() or None
     if number is None and address is None:
         raise IdentityError(IdentityErrorCode.NOTHING_TO_RESOLVE)
-    lookup = Identity.objects.filter(phones__number=number) if number else Identity.objects.filter(
-        emails__address=address)
+    lookup = (
+        Identity.objects.filter(phones__number=number) if number else Identity.objects.filter(emails__address=address)
+    )
     found = lookup.order_by("is_unknown", "id").first()
     if found:
         return found, False
     label = number or address or ""
-    identity = Identity(kind=Identity.Kind.PERSON, last_name=label[:100], is_unknown=True, source=source[:60],
-                        created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    identity = Identity(
+        kind=Identity.Kind.PERSON,
+        last_name=label[:100],
+        is_unknown=True,
+        source=source[:60],
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
     identity_names(identity)
     identity.save()
-    _milestone(actor=actor, identity=identity, action="identity.unknown_created", summary=label,
-               changes={"source": source})
+    _milestone(
+        actor=actor, identity=identity, action="identity.unknown_created", summary=label, changes={"source": source}
+    )
     if number:
         Phone.objects.create(identity=identity, number=number, is_primary=True)
     else:
@@ -341,18 +445,27 @@ def contact_person_link(*, actor: Any, organisation: Identity, person: Identity,
     require(actor, "change", organisation)
     if organisation.kind != Identity.Kind.ORGANISATION or person.kind != Identity.Kind.PERSON:
         raise IdentityError(IdentityErrorCode.CONTACT_KIND)
-    link, _created = ContactPerson.objects.update_or_create(organisation=organisation, person=person,
-                                                            defaults={"role": role.strip()[:100]})
-    audit_record(actor=actor, target=organisation, action="identity.contact_linked",
-                 changes={"contact": [None, person.pk], "role": role})
+    link, _created = ContactPerson.objects.update_or_create(
+        organisation=organisation, person=person, defaults={"role": role.strip()[:100]}
+    )
+    audit_record(
+        actor=actor,
+        target=organisation,
+        action="identity.contact_linked",
+        changes={"contact": [None, person.pk], "role": role},
+    )
     return link
 
 
 @transaction.atomic
 def contact_person_unlink(*, actor: Any, link: ContactPerson) -> None:
     require(actor, "change", link.organisation)
-    audit_record(actor=actor, target=link.organisation, action="identity.contact_unlinked",
-                 changes={"contact": [link.person_id, None]})
+    audit_record(
+        actor=actor,
+        target=link.organisation,
+        action="identity.contact_unlinked",
+        changes={"contact": [link.person_id, None]},
+    )
     link.delete()
 
 
@@ -361,8 +474,9 @@ def _category_path(parent: Category | None, pk: int) -> tuple[str, int]:
 
 
 @transaction.atomic
-def category_save(*, actor: Any, category: Category | None, name: str, parent: Category | None,
-                  restricted: bool, positions: list[Any]) -> Category:
+def category_save(
+    *, actor: Any, category: Category | None, name: str, parent: Category | None, restricted: bool, positions: list[Any]
+) -> Category:
     require_perm(actor, "identities.change_category" if category else "identities.add_category")
     if category is not None and parent is not None and parent.path.startswith(category.path):
         raise IdentityError(IdentityErrorCode.CATEGORY_CYCLE)
@@ -378,13 +492,15 @@ def category_save(*, actor: Any, category: Category | None, name: str, parent: C
         if new_path != old_path:
             shift = new_depth - category.depth
             for row in Category.objects.filter(path__startswith=old_path):
-                row.path, row.depth = new_path + row.path[len(old_path):], row.depth + shift
+                row.path, row.depth = new_path + row.path[len(old_path) :], row.depth + shift
                 row.save(update_fields=["path", "depth"])
     before = sorted(category.positions.values_list("pk", flat=True))
     category.positions.set(positions)
     after = sorted(p.pk for p in positions)
     if before != after:
-        audit_record(actor=actor, target=category, action="category.access_changed", changes={"positions": [before, after]})
+        audit_record(
+            actor=actor, target=category, action="category.access_changed", changes={"positions": [before, after]}
+        )
     return category
 
 
@@ -400,4 +516,3 @@ def category_delete(*, actor: Any, category: Category) -> None:
 def identity_search_key(text: str) -> str:
     """The key quick search compares with `Identity.name_key`."""
     return normalize_compact(text)
-

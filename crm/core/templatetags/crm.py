@@ -110,7 +110,7 @@ def field_label(name: str, entry: Any) -> str:
             return str(field.verbose_name)
     try:  # nested lists kept in the same diff: phones, emails, categories…
         related = model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - any unknown key is shown as it is
+    except Exception:
         return name
     target = getattr(related, "related_model", None)
     if getattr(related, "verbose_name", None) and not getattr(related, "auto_created", False):

@@ -51,7 +51,7 @@ def detect_format(filename: str) -> str | None:
 def decode_text(data: bytes) -> str:
     """UTF-16 with BOM, else UTF-8 (BOM or not), else Windows-1256 (Persian Excel of old)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
