@@ -10,6 +10,7 @@ database's. COPY streams the rows instead.
 - `bulk_insert_rows(model, rows)`: plain dicts of attribute values (`identity_id`, not
   `identity`) when nobody needs the instances back: no model instances at all; missing
   fields take their defaults, the database gives the ids.
+- `InstanceFactory(model)`: builds many unsaved instances cheaply (see its docstring).
 
 Values go to psycopg as they are (str, int, bool, date, datetime, UUID, None); JSON fields
 are wrapped as jsonb. Models with other field classes (encrypted text, custom fields) fall
@@ -41,6 +42,32 @@ SUPPORTED = (
     models.JSONField,
     models.ForeignKey,
 )
+
+
+class InstanceFactory:
+    """Builds unsaved instances from attribute values through positional arguments in field
+    order, as `Model.from_db` does. Keyword arguments make Django try every field by name
+    and fall back to its default, which costs about twice as much: it shows when an import
+    builds several instances per row for a hundred thousand rows. Same instances either way;
+    callable defaults (uuid4, dict) are called for each instance."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+        fields = list(model._meta.concrete_fields)
+        self.names = [f.name for f in fields]
+        self.position = {f.attname: i for i, f in enumerate(fields)}
+        self.template = [None if f.has_default() and callable(f.default) else f.get_default() for f in fields]
+        self.factories = [(i, f.default) for i, f in enumerate(fields) if f.has_default() and callable(f.default)]
+
+    def __call__(self, values: dict[str, Any]) -> Any:
+        """values: attribute names (`identity_id`, not `identity`) → values."""
+        args = self.template.copy()
+        for i, factory in self.factories:
+            args[i] = factory()
+        position = self.position
+        for attname, value in values.items():
+            args[position[attname]] = value
+        return self.model(*args)
 
 
 def _copy_possible(model: type[models.Model], using: str) -> bool:

@@ -24,6 +24,7 @@ EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".vc
 ADDRESS_FIELDS = ("address", "city", "province", "postal_code")
 _MULTI_SPLIT = re.compile(r"\s*(?::::|;|\n|،)\s*")
 _MULTI_SPLIT_COMMA = re.compile(r"\s*(?::::|;|\n|،|,)\s*")
+_SEPARATORS, _SEPARATORS_COMMA = frozenset(":;\n،"), frozenset(":;\n،,")
 
 _PERSIAN_YEH = str.maketrans({"ي": "ی", "ى": "ی"})
 
@@ -150,6 +151,8 @@ def _split(value: Any, *, commas: bool = False) -> list[str]:
     text = str(value).strip()
     if not text:
         return []
+    if not (_SEPARATORS_COMMA if commas else _SEPARATORS).intersection(text):
+        return [text]  # the usual case: one value, no regex needed
     return [p for p in (_MULTI_SPLIT_COMMA if commas else _MULTI_SPLIT).split(text) if p]
 
 

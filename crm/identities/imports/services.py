@@ -2,7 +2,9 @@
 
 `identity_import_run` checks every row with identity_create's rules (rows.py) and
 writes good rows in batches of BATCH: one COPY (PostgreSQL) or INSERT per table per batch,
-one history item per imported identity, and one audit entry for the whole job. Modes:
+one history item per imported identity, and one audit entry for the whole job. On
+PostgreSQL the batches are written by a second thread while the next ones are checked
+(writer.py). Modes:
 dry run (nothing written, full report), all or nothing (one transaction; any bad row and
 nothing is kept), skip bad rows (each batch commits; bad rows are reported).
 """
@@ -32,6 +34,7 @@ from crm.identities.imports.fields import CUSTOM_PREFIX, FIELD_KEYS, propose_map
 from crm.identities.imports.progress import ProgressWriter
 from crm.identities.imports.readers import check_content, count_rows, detect_format, source_rows, table_head
 from crm.identities.imports.rows import Prepared, RowChecker, write_batch
+from crm.identities.imports.writer import InlineWriter, ThreadWriter, writer_thread_possible
 from crm.identities.models import Category, Identity, ImportJob
 from crm.identities.selectors import categories_for_user
 from crm.identities.services import SCALAR_FIELDS
@@ -158,6 +161,7 @@ class _Run:
         self.created: list[int] = []
         self.processed = 0
         self.summary = job.original_name or f"import #{job.pk}"
+        self.writer: InlineWriter | ThreadWriter = InlineWriter(self._write)
         definitions = custom_field_definitions(model=Identity)
         self.checker = RowChecker(
             actor=actor,
@@ -178,7 +182,7 @@ class _Run:
             if len(self.report) < MAX_REPORT:
                 self.report.append(problem)
 
-    def go(self, data: bytes, *, write: bool, per_batch_transaction: bool) -> None:
+    def go(self, data: bytes, *, write: bool, all_or_nothing: bool = False) -> None:
         batch: list[Prepared] = []
         for src in source_rows(self.job.format, data, self.job.mapping):
             prepared, problems = self.checker.check(src)
@@ -188,17 +192,49 @@ class _Run:
             self.processed += 1
             if self.processed % PROGRESS_EVERY == 0:
                 if len(batch) >= BATCH:
-                    self._flush(batch, write=write, per_batch_transaction=per_batch_transaction)
+                    self._flush(batch, write=write, all_or_nothing=all_or_nothing)
                     batch = []
                 self.progress(self.processed)
-        self._flush(batch, write=write, per_batch_transaction=per_batch_transaction)
+        self._flush(batch, write=write, all_or_nothing=all_or_nothing)
         self.progress(self.processed)
 
-    def _flush(self, batch: list[Prepared], *, write: bool, per_batch_transaction: bool) -> None:
+    def _flush(self, batch: list[Prepared], *, write: bool, all_or_nothing: bool) -> None:
         self._note(self.checker.check_batch(batch))
-        if write and batch and (per_batch_transaction or not self.bad_rows):
-            with transaction.atomic():
-                self.created += write_batch(batch, actor=self.actor, job_id=self.job.pk, summary=self.summary)
+        if write and batch and not (all_or_nothing and self.bad_rows):  # all or nothing: stop writing
+            self.writer.put(batch)
+
+    def _write(self, batch: list[Prepared]) -> list[int]:
+        return write_batch(batch, actor=self.actor, job_id=self.job.pk, summary=self.summary)
+
+    def import_rows(self, data: bytes, *, all_or_nothing: bool) -> None:
+        """Check and write. All or nothing: one transaction, rolled back if any row is bad."""
+        if writer_thread_possible():
+            self.writer = ThreadWriter(self._write, one_transaction=all_or_nothing, name=f"import-{self.job.pk}")
+            self._go_and_finish(data, all_or_nothing=all_or_nothing)
+        elif all_or_nothing:
+            self.writer = InlineWriter(self._write)
+            try:
+                with transaction.atomic():
+                    self._go_and_finish(data, all_or_nothing=True)
+                    if self.bad_rows:
+                        raise _RollBack
+            except _RollBack:
+                self.created = []
+        else:
+            self._go_and_finish(data, all_or_nothing=False)
+
+    def _go_and_finish(self, data: bytes, *, all_or_nothing: bool) -> None:
+        try:
+            self.go(data, write=True, all_or_nothing=all_or_nothing)
+        except Exception:
+            with contextlib.suppress(Exception):  # the first error is the one to report
+                self.writer.finish(commit=not all_or_nothing)
+            self.created = self.writer.created
+            raise
+        try:
+            self.writer.finish(commit=not (all_or_nothing and self.bad_rows))
+        finally:
+            self.created = self.writer.created
 
 
 def _check_rights(job: ImportJob, actor: Any) -> None:
@@ -237,19 +273,16 @@ def identity_import_run(
         return job
     job.refresh_from_db()
     actor = job.created_by
-    writer = ProgressWriter(job.pk)
+    publish = ProgressWriter(job.pk)
 
     def progress(processed: int) -> None:
-        writer(processed)
+        publish(processed)
         if on_progress is not None:
             on_progress(processed, job.total_rows)
 
     language = getattr(actor, "language", "")  # the report speaks the language of whoever started it
     with translation.override(language) if language else contextlib.nullcontext():
-        try:
-            run = _run(job, actor, system=system, progress=progress)
-        finally:
-            writer.close()
+        run = _run(job, actor, system=system, progress=progress)
     _finish(job, run, actor, started=now)
     return job
 
@@ -276,20 +309,13 @@ def _run(job: ImportJob, actor: Any, *, system: bool, progress: Callable[[int], 
 
 
 def _execute(run: _Run, job: ImportJob, data: bytes) -> None:
+    all_or_nothing = job.mode == ImportJob.Mode.ALL_OR_NOTHING
     if job.dry_run:
-        run.go(data, write=False, per_batch_transaction=False)
-    elif job.mode == ImportJob.Mode.ALL_OR_NOTHING:
-        try:
-            with transaction.atomic():
-                run.go(data, write=True, per_batch_transaction=False)
-                if run.bad_rows:
-                    raise _RollBack
-        except _RollBack:
-            run.created = []
+        run.go(data, write=False)
     else:
-        run.go(data, write=True, per_batch_transaction=True)
+        run.import_rows(data, all_or_nothing=all_or_nothing)
     job.status = ImportJob.Status.DONE
-    if run.bad_rows and job.mode == ImportJob.Mode.ALL_OR_NOTHING and not job.dry_run:
+    if run.bad_rows and all_or_nothing and not job.dry_run:
         job.status = ImportJob.Status.FAILED
 
 

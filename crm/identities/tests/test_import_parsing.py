@@ -213,6 +213,13 @@ def test_semicolon_csv_is_sniffed():
     assert rows == [["Anna", "Kovalenko", "+380501234567"]]
 
 
+def test_utf16_tab_separated_text_as_excel_saves_it():
+    text = "نام\tنام خانوادگی\tموبایل\r\nآنا\tکووالنکو\t+380501234567\r\n"
+    headers, rows = table_head("csv", b"\xff\xfe" + text.encode("utf-16-le"))
+    assert headers == ["نام", "نام خانوادگی", "موبایل"]
+    assert rows == [["آنا", "کووالنکو", "+380501234567"]]
+
+
 def test_persian_header_xlsx_numbers_and_dates():
     workbook = Workbook()
     sheet = workbook.active
