@@ -17,6 +17,7 @@ from crm.core.i18n.digits import to_latin_digits
 from crm.core.i18n.search import normalize_compact
 from crm.core.numbering.services import document_number_next, document_numbering_for, sequence_next
 from crm.core.permissions.access import require, require_fields_writable, require_perm
+from crm.core.tree import tree_move, tree_place
 from crm.identities.errors import IdentityError, IdentityErrorCode
 from crm.identities.events import identity_event
 from crm.identities.models import (
@@ -476,10 +477,6 @@ def contact_person_unlink(*, actor: Any, link: ContactPerson) -> None:
     link.delete()
 
 
-def _category_path(parent: Category | None, pk: int) -> tuple[str, int]:
-    return ((parent.path if parent else "") + f"{pk:06d}.", (parent.depth + 1) if parent else 0)
-
-
 @transaction.atomic
 def category_save(
     *, actor: Any, category: Category | None, name: str, parent: Category | None, restricted: bool, positions: list[Any]
@@ -489,18 +486,12 @@ def category_save(
         raise IdentityError(IdentityErrorCode.CATEGORY_CYCLE)
     if category is None:
         category = Category.objects.create(name=name.strip(), parent=parent, restricted=restricted)
-        category.path, category.depth = _category_path(parent, category.pk)
-        category.save(update_fields=["path", "depth"])
+        tree_place(category)
         audit_record(actor=actor, target=category, action="category.created", changes=audit_snapshot(category))
     else:
         old_path = category.path
         tracked_update(obj=category, actor=actor, name=name.strip(), parent=parent, restricted=restricted)
-        new_path, new_depth = _category_path(parent, category.pk)
-        if new_path != old_path:
-            shift = new_depth - category.depth
-            for row in Category.objects.filter(path__startswith=old_path):
-                row.path, row.depth = new_path + row.path[len(old_path) :], row.depth + shift
-                row.save(update_fields=["path", "depth"])
+        tree_move(category, old_path)
     before = sorted(category.positions.values_list("pk", flat=True))
     category.positions.set(positions)
     after = sorted(p.pk for p in positions)

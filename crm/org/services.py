@@ -14,21 +14,16 @@ from django.db.models import Q
 from crm.core.audit.services import audit_record, audit_snapshot, soft_delete, tracked_create, tracked_update
 from crm.core.customfields.services import custom_values_apply, custom_values_audit
 from crm.core.permissions.access import hidden_fields, require, require_fields_writable, require_perm
+from crm.core.tree import tree_move, tree_place
 from crm.org.errors import OrgError, OrgErrorCode
 from crm.org.models import Appointment, Department, EmployeeCard, MailServerSettings, Position, Substitution, User
-
-
-def _path_of(parent: Department | None, pk: int) -> tuple[str, int]:
-    segment = f"{pk:06d}."
-    return ((parent.path if parent else "") + segment, (parent.depth + 1) if parent else 0)
 
 
 @transaction.atomic
 def department_create(*, actor: Any, name: str, parent: Department | None = None, code: str = "") -> Department:
     require_perm(actor, "org.add_department")
     department = Department.objects.create(name=name.strip(), parent=parent, code=code.strip())
-    department.path, department.depth = _path_of(parent, department.pk)
-    department.save(update_fields=["path", "depth"])
+    tree_place(department)
     audit_record(
         actor=actor,
         target=department,
@@ -48,14 +43,7 @@ def department_update(
         raise OrgError(OrgErrorCode.DEPARTMENT_CYCLE)
     old_path = department.path
     tracked_update(obj=department, actor=actor, name=name.strip(), parent=parent, code=code.strip(), active=active)
-    new_path, new_depth = _path_of(parent, department.pk)
-    if new_path != old_path:
-        shift = new_depth - department.depth
-        for child in Department.objects.filter(path__startswith=old_path).select_for_update():
-            child.path = new_path + child.path[len(old_path) :]
-            child.depth += shift
-            child.save(update_fields=["path", "depth"])
-        department.path, department.depth = new_path, new_depth  # the loop saved a separate copy of this row
+    tree_move(department, old_path)
     return department
 
 
