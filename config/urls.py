@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("crm.core.web.urls")),
     path("org/", include("crm.org.web.urls")),
     path("identities/", include("crm.identities.web.urls")),
+    path("work/", include("crm.activities.web.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

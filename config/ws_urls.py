@@ -1,3 +1,9 @@
-"""Websocket routes: each context adds its consumers here (notifications arrive with PL-7)."""
+"""Websocket routes: each context adds its consumers here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from crm.core.notifications.consumers import NotificationConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "crm.core",
     "crm.org",
     "crm.identities",
+    "crm.activities",
 ]
 
 MIDDLEWARE = [

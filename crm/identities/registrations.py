@@ -92,3 +92,39 @@ register_item_type(
         visible_ids=_event_visible,
     )
 )
+
+
+# The profile itself is an item: follow-ups, comments and files hang on it (AC-7, AC-8).
+PROFILE_ITEM_TYPE = "identities.identity"
+
+
+def _profile_visible(user: Any, ids: Iterable[str]) -> set[str]:
+    from crm.identities.selectors import identity_base_for_user
+
+    wanted = [int(i) for i in ids if str(i).isdigit()]
+    rows = identity_base_for_user(user=user).filter(pk__in=wanted).values_list("pk", flat=True)
+    return {str(pk) for pk in rows}
+
+
+def _profile_titles(ids: Iterable[str]) -> dict[str, str]:
+    wanted = [int(i) for i in ids if str(i).isdigit()]
+    return {str(pk): name for pk, name in Identity.all_objects.filter(pk__in=wanted).values_list("pk", "display_name")}
+
+
+def _profile_url(item_id: str) -> str | None:
+    from django.urls import reverse
+
+    return reverse("identity_detail", args=[item_id]) if str(item_id).isdigit() else None
+
+
+register_item_type(
+    ItemType(
+        key=PROFILE_ITEM_TYPE,
+        label=_("Identity"),
+        icon="bi-person",
+        url=_profile_url,
+        visible_ids=_profile_visible,
+        titles=_profile_titles,
+        in_history=False,
+    )
+)

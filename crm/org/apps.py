@@ -9,7 +9,7 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.core.demo.registry import register_demo_loader
-        from crm.org import access, navigation, widgets  # noqa: F401 - registers policies, pages, widgets
+        from crm.org import access, mentions, navigation, widgets  # noqa: F401 - policies, mentions, pages, widgets
         from crm.org.demo import load
 
         register_demo_loader("org", 20, load)

@@ -106,3 +106,33 @@ def active_position_ids_for(user: Any) -> set[int]:
     from crm.org.backends import active_position_ids
 
     return active_position_ids(user)
+
+
+def department_ids_for(user: Any) -> set[int]:
+    """Departments of the posts the user holds or stands in for today."""
+    return set(Position.objects.filter(pk__in=active_position_ids_for(user)).values_list("department_id", flat=True))
+
+
+def managed_department_ids(user: Any) -> set[int]:
+    """Departments (with their sub-departments) where the user holds a manager's post today."""
+    heads = Department.objects.filter(
+        positions__pk__in=active_position_ids_for(user), positions__is_manager=True
+    ).values_list("path", flat=True)
+    ids: set[int] = set()
+    for path in set(heads):
+        ids |= set(Department.objects.filter(path__startswith=path).values_list("pk", flat=True))
+    return ids
+
+
+def users_in_departments(department_ids: set[int] | list[int]) -> QuerySet[User]:
+    """Active users appointed today to a post in one of these departments."""
+    holders = Appointment.objects.active_on(timezone.localdate()).filter(position__department_id__in=department_ids)
+    return User.objects.filter(is_active=True, pk__in=holders.values("user_id"))
+
+
+def users_holding_position(position_id: int) -> QuerySet[User]:
+    """Who holds a post today: appointees and substitutes standing in for it."""
+    today = timezone.localdate()
+    appointed = Appointment.objects.active_on(today).filter(position_id=position_id).values("user_id")
+    standing_in = Substitution.objects.active_on(today).filter(position_id=position_id).values("substitute_id")
+    return User.objects.filter(is_active=True).filter(Q(pk__in=appointed) | Q(pk__in=standing_in))

@@ -61,3 +61,47 @@ register_widget(
         order=90,
     )
 )
+
+
+def _followups_context(user: Any) -> dict[str, Any]:
+    from crm.core.items.selectors import followups_for_user
+    from crm.core.timeline.registry import item_title, item_url
+
+    rows = list(followups_for_user(user=user)[:10])
+    for row in rows:
+        row.item_title = item_title(row.item_type, row.item_id)  # type: ignore[attr-defined]
+        row.item_url = item_url(row.item_type, row.item_id)  # type: ignore[attr-defined]
+    return {"followups": rows, "now": timezone.now()}
+
+
+def _mentions_context(user: Any) -> dict[str, Any]:
+    from crm.core.items.selectors import mentions_for_user
+    from crm.core.timeline.registry import item_title, item_url
+
+    rows = list(mentions_for_user(user=user)[:8])
+    for row in rows:
+        row.item_title = item_title(row.comment.item_type, row.comment.item_id)  # type: ignore[attr-defined]
+        row.item_url = item_url(row.comment.item_type, row.comment.item_id)  # type: ignore[attr-defined]
+    return {"mentions": rows}
+
+
+register_widget(
+    Widget(
+        key="my_followups",
+        title=_("My follow-ups"),
+        template="core/widgets/followups.html",
+        context=_followups_context,
+        icon="bi-alarm",
+        order=12,
+    )
+)
+register_widget(
+    Widget(
+        key="mentions",
+        title=_("Mentions"),
+        template="core/widgets/mentions.html",
+        context=_mentions_context,
+        icon="bi-at",
+        order=14,
+    )
+)

@@ -194,3 +194,14 @@ def require_fields_writable(user: Any, model: type[models.Model], names: set[str
     blocked = sorted(name for name, level in field_access(user, model).items() if name in names)
     if blocked:
         raise CoreError(CoreErrorCode.FIELD_READ_ONLY, field=", ".join(blocked))
+
+
+def require_window(user: Any, action: Action, obj: models.Model) -> None:
+    """Only the edit/delete window of `obj`'s record rule: for items whose "who may" is
+    decided by their own context (a task's assignees, a calendar's writers)."""
+    if action == "view" or user.is_superuser or user.has_perm(BYPASS_WINDOW_PERM):
+        return
+    rule = record_rule_for(type(obj))
+    hours = None if rule is None else (rule.edit_window_hours if action == "change" else rule.delete_window_hours)
+    if not _window_open(obj, hours):
+        raise CoreError(CoreErrorCode.EDIT_WINDOW_CLOSED)

@@ -40,3 +40,33 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_type}:{self.item_id} → {self.identity_id}"
+
+
+class HistoryItem(models.Model):
+    """One CRM item in the global CRM history (AC-9): one row per item, whatever the number
+    of identities it is linked to (those are in TimelineEntry). Kept by `timeline_record`."""
+
+    item_type = models.CharField(max_length=64)
+    item_id = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+    summary = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item_type", "item_id"], name="history_item_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="history_recent_idx"),
+            models.Index(fields=["item_type", "-occurred_at", "-id"], name="history_type_idx"),
+            models.Index(fields=["actor", "-occurred_at", "-id"], name="history_actor_idx"),
+        ]
+        verbose_name = _("CRM history item")
+        verbose_name_plural = _("CRM history items")
+
+    def __str__(self) -> str:
+        return f"{self.item_type}:{self.item_id}"

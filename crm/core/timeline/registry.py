@@ -17,6 +17,11 @@ class ItemType:
     url: Callable[[str], str | None]  # item id -> detail URL
     # which of these item ids may the user see? (the item's own access rules)
     visible_ids: Callable[[Any, Iterable[str]], set[str]]
+    # item id -> a short title, for panels that point at an item (comments, follow-ups…)
+    titles: Callable[[Iterable[str]], dict[str, str]] | None = None
+    # identity profiles and other non-history items register too, so follow-ups, comments
+    # and attachments can hang on them; they are left out of the CRM history filters
+    in_history: bool = True
 
 
 _types: dict[str, ItemType] = {}
@@ -31,5 +36,28 @@ def item_type_get(key: str) -> ItemType | None:
     return _types.get(key)
 
 
-def item_types() -> list[ItemType]:
-    return sorted(_types.values(), key=lambda t: str(t.label))
+def item_types(*, history_only: bool = False) -> list[ItemType]:
+    types = (t for t in _types.values() if t.in_history or not history_only)
+    return sorted(types, key=lambda t: str(t.label))
+
+
+def item_visible(user: Any, key: str, item_id: str | int) -> bool:
+    """May this user see the item? Unknown types are invisible to everyone."""
+    item_type = _types.get(key)
+    if item_type is None:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return str(item_id) in item_type.visible_ids(user, [str(item_id)])
+
+
+def item_title(key: str, item_id: str | int) -> str:
+    item_type = _types.get(key)
+    if item_type is None or item_type.titles is None:
+        return f"#{item_id}"
+    return item_type.titles([str(item_id)]).get(str(item_id), f"#{item_id}")
+
+
+def item_url(key: str, item_id: str | int) -> str | None:
+    item_type = _types.get(key)
+    return item_type.url(str(item_id)) if item_type else None

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from crm.core.bulk import bulk_insert_rows
-from crm.core.timeline.models import TimelineEntry
+from crm.core.timeline.models import HistoryItem, TimelineEntry
 
 
 @transaction.atomic
@@ -25,11 +25,17 @@ def timeline_record(
     actor: Any = None,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Put an item in these identities' histories (and take it out of others')."""
+    """Put an item in these identities' histories (and take it out of others'), and in
+    the global CRM history (also items linked to no identity)."""
     ids = set(identity_ids)
     key = str(item_id)
     TimelineEntry.objects.filter(item_type=item_type, item_id=key).exclude(identity_id__in=ids).delete()
     user = actor if getattr(actor, "is_authenticated", False) else None
+    HistoryItem.objects.update_or_create(
+        item_type=item_type,
+        item_id=key,
+        defaults={"occurred_at": occurred_at, "summary": summary[:300], "actor": user, "hidden": False},
+    )
     for identity_id in ids:
         TimelineEntry.objects.update_or_create(
             identity_id=identity_id,
@@ -56,6 +62,7 @@ def timeline_record_new(
     items: (identity_id, item_id, occurred_at, summary, extra).
     """
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    items = list(items)
     bulk_insert_rows(
         TimelineEntry,
         [
@@ -71,10 +78,27 @@ def timeline_record_new(
             for identity_id, item_id, occurred_at, summary, extra in items
         ],
     )
+    seen: set[str] = set()
+    history_rows = []
+    for _identity_id, item_id, occurred_at, summary, _extra in items:
+        if str(item_id) not in seen:
+            seen.add(str(item_id))
+            history_rows.append(
+                {
+                    "item_type": item_type,
+                    "item_id": str(item_id),
+                    "occurred_at": occurred_at,
+                    "summary": summary[:300],
+                    "actor_id": user_id,
+                    "hidden": False,
+                }
+            )
+    bulk_insert_rows(HistoryItem, history_rows)
 
 
 def timeline_hide(*, item_type: str, item_id: str | int, hidden: bool = True) -> int:
     """Soft-deleted items leave the history; restored ones come back."""
+    HistoryItem.objects.filter(item_type=item_type, item_id=str(item_id)).update(hidden=hidden)
     return TimelineEntry.objects.filter(item_type=item_type, item_id=str(item_id)).update(hidden=hidden)
 
 

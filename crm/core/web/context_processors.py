@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from crm.core.i18n.calendars import get_calendar
-from crm.core.web.navigation import nav_for
+from crm.core.web.navigation import nav_for, quick_create_for
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -23,4 +23,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "crm_languages": settings.LANGUAGES,
         "crm_nav_main": nav_for(user, "main") if signed_in else [],
         "crm_nav_admin": nav_for(user, "admin") if signed_in else [],
+        "crm_quick_create": quick_create_for(user) if signed_in else [],
     }

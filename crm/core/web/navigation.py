@@ -40,3 +40,37 @@ def nav_for(user: Any, section: str) -> list[dict[str, Any]]:
             continue
         entries.append({"key": item.key, "label": item.label, "url": url, "icon": item.icon})
     return entries
+
+
+@dataclass(frozen=True)
+class QuickCreate:
+    """An item anyone may start from anywhere (AC-10): the quick-create menu (widget and
+    keyboard shortcut) links to `url_name`, adding `?identity=<id>` on a profile so the
+    form opens prefilled."""
+
+    key: str
+    label: str | Promise
+    url_name: str
+    icon: str
+    permission: str | None = None
+    order: int = 100
+
+
+_quick: dict[str, QuickCreate] = {}
+
+
+def register_quick_create(entry: QuickCreate) -> None:
+    _quick[entry.key] = entry
+
+
+def quick_create_for(user: Any) -> list[dict[str, Any]]:
+    entries = []
+    for entry in sorted(_quick.values(), key=lambda e: (e.order, e.key)):
+        if entry.permission and not user.has_perm(entry.permission):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        entries.append({"key": entry.key, "label": entry.label, "url": url, "icon": entry.icon})
+    return entries

@@ -1,4 +1,5 @@
-"""One background worker: due-time jobs (claimed with SKIP LOCKED) and queued Tasks.
+"""One background worker: due-time jobs and outbox messages (both claimed with SKIP LOCKED)
+and queued Tasks.
 
 Run as many as you like on as many machines as you like; they share nothing but the
 database. `--once` drains what is due now and exits (tests, cron-style setups).
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from crm.core.notifications.services import outbox_dispatch_batch
 from crm.core.scheduling.services import due_jobs_run_batch
 
 
@@ -38,6 +40,7 @@ class Command(BaseCommand):
         while self.running:
             close_old_connections()
             handled = due_jobs_run_batch(worker_id=worker_id, limit=options["batch_size"])
+            handled += outbox_dispatch_batch(worker_id=worker_id, limit=options["batch_size"])
             if not options["no_tasks"]:
                 handled += self._run_tasks(worker_id)
             if options["once"] and handled == 0:

@@ -1,0 +1,274 @@
+"""Telling people things: in-app notifications and the outbox (email now, SMS/fax later).
+
+Everything here is written inside the caller's transaction, so a change and the messages
+it causes commit or roll back together; workers send afterwards (`outbox_dispatch_batch`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from crm.core.notifications.models import MessageTemplate, Notification, OutboxMessage
+from crm.core.notifications.registry import (
+    PermanentFailure,
+    Transport,
+    message_kind_get,
+    register_transport,
+    transport_get,
+    transports,
+)
+from crm.core.templating import render_text
+
+logger = logging.getLogger(__name__)
+LEASE = dt.timedelta(minutes=2)
+
+
+def user_group(user_id: int) -> str:
+    return f"notify.user.{user_id}"
+
+
+def message_render(*, kind: str, language: str, values: Mapping[str, Any]) -> tuple[str, str]:
+    """Subject and text of a system message in a language: the admin's wording if there
+    is one, else the built-in default translated."""
+    template = MessageTemplate.objects.filter(kind=kind, language=language).first()
+    if template:
+        subject, body = template.subject, template.body
+    else:
+        message_kind = message_kind_get(kind)
+        if message_kind is None:
+            return str(values.get("title", kind)), str(values.get("text", ""))
+        with translation.override(language):
+            subject, body = str(message_kind.subject), str(message_kind.body)
+    return render_text(subject, values), render_text(body, values)
+
+
+def _language_of(user: Any) -> str:
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def outbox_enqueue(
+    *,
+    channel: str,
+    recipient: str,
+    body: str,
+    dedupe_key: str,
+    subject: str = "",
+    html: str = "",
+    user: Any = None,
+    due_at: dt.datetime | None = None,
+    meta: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Queue one message; queueing the same dedupe_key again returns the first row."""
+    existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return OutboxMessage.objects.create(
+                channel=channel,
+                recipient=recipient,
+                subject=subject[:300],
+                body=body,
+                html=html,
+                user=user if getattr(user, "pk", None) else None,
+                dedupe_key=dedupe_key,
+                due_at=due_at or timezone.now(),
+                meta=meta or {},
+            )
+    except IntegrityError:
+        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
+
+
+def notify(
+    *,
+    users: Iterable[Any],
+    kind: str,
+    values: Mapping[str, Any],
+    dedupe_key: str,
+    url: str = "",
+    item_type: str = "",
+    item_id: str | int = "",
+    popup: bool = True,
+) -> list[Notification]:
+    """Tell users something: a notification in the app (pushed to their open tabs) and,
+    on the channels each user chose, an outbox message. Idempotent per dedupe_key."""
+    made: list[Notification] = []
+    for user in {u.pk: u for u in users if getattr(u, "is_active", True)}.values():
+        language = _language_of(user)
+        subject, body = message_render(kind=kind, language=language, values=values)
+        key = f"{dedupe_key}:u{user.pk}"
+        try:
+            with transaction.atomic():
+                notification, created = Notification.objects.get_or_create(
+                    dedupe_key=key,
+                    defaults={
+                        "user": user,
+                        "kind": kind,
+                        "title": subject[:300],
+                        "body": body,
+                        "url": url,
+                        "item_type": item_type,
+                        "item_id": str(item_id),
+                        "popup": popup,
+                    },
+                )
+        except IntegrityError:
+            continue
+        if not created:
+            continue
+        made.append(notification)
+        for transport in transports():
+            address = transport.address_for(user)
+            if not address:
+                continue
+            outbox_enqueue(
+                channel=transport.channel,
+                recipient=address,
+                subject=subject,
+                body=f"{body}\n\n{_absolute(url)}".strip() if url else body,
+                user=user,
+                dedupe_key=f"{key}:{transport.channel}",
+                meta={"notification": notification.pk, "kind": kind},
+            )
+        transaction.on_commit(lambda pk=user.pk, nid=notification.pk: _push(pk, nid))
+    return made
+
+
+def _absolute(url: str) -> str:
+    base = getattr(settings, "CRM_PUBLIC_URL", "").rstrip("/")
+    return f"{base}{url}" if url.startswith("/") and base else url
+
+
+def _push(user_id: int, notification_id: int) -> None:
+    """Wake this user's open tabs now. Best effort: tabs also poll, so a push lost between
+    processes (the in-memory layer of the embedded setup) costs a few seconds, not the
+    notification."""
+    try:
+        from asgiref.sync import async_to_sync
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(user_group(user_id), {"type": "notify.wake", "id": notification_id})
+    except Exception:
+        logger.debug("push to user %s failed", user_id, exc_info=True)
+
+
+def notification_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
+
+
+def message_template_save(*, actor: Any, kind: str, language: str, subject: str, body: str) -> MessageTemplate:
+    from crm.core.audit.services import audit_record
+
+    template, _created = MessageTemplate.objects.update_or_create(
+        kind=kind, language=language, defaults={"subject": subject, "body": body}
+    )
+    audit_record(actor=actor, action="update", target=template, changes={"subject": subject, "body": body})
+    return template
+
+
+def message_template_reset(*, actor: Any, kind: str, language: str) -> None:
+    from crm.core.audit.services import audit_record
+
+    template = MessageTemplate.objects.filter(kind=kind, language=language).first()
+    if template:
+        audit_record(actor=actor, action="delete", target=template)
+        template.delete()
+
+
+# --- sending -----------------------------------------------------------------------
+
+
+def outbox_claim(*, worker_id: str, limit: int = 100, now: dt.datetime | None = None) -> list[OutboxMessage]:
+    """Take due rows for this worker; rows whose holder died come back after the lease."""
+    now = now or timezone.now()
+    claimable = Q(status=OutboxMessage.Status.PENDING) | Q(status=OutboxMessage.Status.SENDING, lease_until__lt=now)
+    with transaction.atomic():
+        rows = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(claimable, due_at__lte=now)
+            .order_by("due_at", "id")[:limit]
+        )
+        if not rows:
+            return []
+        lease = now + LEASE
+        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+            status=OutboxMessage.Status.SENDING, claimed_by=worker_id, lease_until=lease
+        )
+    for row in rows:
+        row.status, row.claimed_by, row.lease_until = OutboxMessage.Status.SENDING, worker_id, lease
+    return rows
+
+
+def outbox_send(*, row: OutboxMessage, worker_id: str) -> bool:
+    transport = transport_get(row.channel)
+    held = OutboxMessage.objects.filter(pk=row.pk, claimed_by=worker_id, status=OutboxMessage.Status.SENDING)
+    now = timezone.now()
+    if transport is None:
+        held.update(status=OutboxMessage.Status.FAILED, last_error=f"no transport for {row.channel}")
+        return False
+    try:
+        reference = transport.send(row)
+    except PermanentFailure as exc:
+        held.update(status=OutboxMessage.Status.FAILED, attempts=row.attempts + 1, last_error=str(exc)[:4000])
+        return False
+    except Exception:
+        logger.exception("outbox %s failed", row.pk)
+        attempts = row.attempts + 1
+        retry = attempts < row.max_attempts
+        held.update(
+            status=OutboxMessage.Status.PENDING if retry else OutboxMessage.Status.FAILED,
+            attempts=attempts,
+            due_at=now + dt.timedelta(seconds=30 * 2**attempts) if retry else row.due_at,
+            last_error=traceback.format_exc()[-4000:],
+        )
+        return False
+    held.update(status=OutboxMessage.Status.SENT, attempts=row.attempts + 1, sent_at=now, provider_ref=reference[:200])
+    return True
+
+
+def outbox_dispatch_batch(*, worker_id: str, limit: int = 100) -> int:
+    rows = outbox_claim(worker_id=worker_id, limit=limit)
+    for row in rows:
+        outbox_send(row=row, worker_id=worker_id)
+    return len(rows)
+
+
+# --- the email transport (SMTP through Django's configured backend) -------------------
+
+
+def _send_email(row: OutboxMessage) -> str:
+    message = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.recipient],
+        connection=get_connection(),
+        headers={"X-CRM-Message": row.dedupe_key[:200]},
+    )
+    if row.html:
+        message.attach_alternative(row.html, "text/html")
+    message.send()
+    return message.extra_headers.get("Message-ID", "") or f"outbox-{row.pk}"
+
+
+def _email_address(user: Any) -> str:
+    return user.email if getattr(user, "notify_by_email", False) and user.email else ""
+
+
+def register_builtin_transports() -> None:
+    register_transport(Transport(channel="email", label="Email", send=_send_email, address_for=_email_address))
