@@ -115,6 +115,24 @@ CACHES = {
 }
 
 # Background work: Django Tasks API with the database backend (ADR 0004).
+# Outgoing mail of the platform (notifications); the messaging module adds per-mailbox
+# servers. SMTP on the configured host; the embedded setup prints to the console instead.
+MAILERS = {
+    "default": {
+        "BACKEND": env_str("CRM_MAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": env_str("CRM_SMTP_HOST", "127.0.0.1"),
+            "port": env_int("CRM_SMTP_PORT", 25),
+            "username": env_str("CRM_SMTP_USER", ""),
+            "password": env_str("CRM_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("CRM_SMTP_TLS", False),
+            "timeout": 20,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("CRM_MAIL_FROM", "crm@localhost")
+CRM_PUBLIC_URL = env_str("CRM_PUBLIC_URL", "http://127.0.0.1:8000")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -257,7 +257,6 @@ def _send_email(row: OutboxMessage) -> str:
         body=row.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.recipient],
-        connection=get_connection(),
         headers={"X-CRM-Message": row.dedupe_key[:200]},
     )
     if row.html:
