@@ -47,6 +47,7 @@ from crm.core.customfields.services import custom_values_apply
 from crm.core.dictionaries.models import DictionaryEntry
 from crm.core.dictionaries.services import dictionary_entry_ensure_system
 from crm.core.errors import PermissionDeniedError
+from crm.core.i18n.formatting import format_datetime, list_separator
 from crm.core.items.models import Attachment
 from crm.core.items.services import attachment_add, attachment_new_version
 from crm.core.notifications.registry import MessageKind, register_message_kind
@@ -127,9 +128,7 @@ def _who(user: Any) -> str:
 
 
 def _when(at: dt.datetime) -> str:
-    from crm.core.i18n.formatting import udatetime
-
-    return udatetime(at)
+    return format_datetime(at)
 
 
 # --- calendars and rooms --------------------------------------------------------------
@@ -226,13 +225,7 @@ def _check_free(*, meeting: Meeting, user_ids: list[int], allow_busy_people: boo
         people = [c for c in conflicts if c.kind == "user"]
         if people and not allow_busy_people:
             names = sorted({f"{_who(c.who)} ({_when(c.start)}–{_when(c.end)})" for c in people})
-            raise ActivityError(ActivityErrorCode.BUSY, who="، ".join(names) if _is_fa() else "; ".join(names))
-
-
-def _is_fa() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "").startswith("fa")
+            raise ActivityError(ActivityErrorCode.BUSY, who=list_separator().join(names))
 
 
 def _validate_meeting(actor: Any, meeting: Meeting) -> None:
@@ -346,7 +339,7 @@ def meeting_create(
         notify(
             users=get_user_model().objects.filter(pk__in=invited),
             kind="meeting.invited",
-            values=_meeting_values(meeting),
+            values=lambda user: _meeting_values(meeting),
             dedupe_key=f"meeting-invite:{meeting.pk}",
             url=reverse("activities:meeting_detail", args=[meeting.pk]),
             item_type=MEETING,
@@ -410,7 +403,7 @@ def meeting_update(
         notify(
             users=users.filter(pk__in=invited),
             kind="meeting.invited",
-            values=_meeting_values(meeting),
+            values=lambda user: _meeting_values(meeting),
             dedupe_key=f"meeting-invite:{meeting.pk}:{timezone.now().timestamp()}",
             url=url,
             item_type=MEETING,
@@ -421,7 +414,7 @@ def meeting_update(
         notify(
             users=users.filter(pk__in=others),
             kind="meeting.changed",
-            values=_meeting_values(meeting),
+            values=lambda user: _meeting_values(meeting),
             dedupe_key=f"meeting-change:{meeting.pk}:{timezone.now().timestamp()}",
             url=url,
             item_type=MEETING,
@@ -461,7 +454,10 @@ def _meeting_remind(job: DueJob) -> None:
     if meeting is None or meeting.status == Meeting.Status.CANCELLED or not meeting.remind_minutes:
         return
     start = dt.datetime.fromisoformat(job.payload["start"])
-    values = {**_meeting_values(meeting), "when": _when(start)}
+
+    def values(user: Any) -> dict[str, Any]:
+        return {**_meeting_values(meeting), "when": _when(start)}
+
     from django.contrib.auth import get_user_model
 
     people = {meeting.organiser_id} | set(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from crm.core.i18n.calendars import calendar_override, default_calendar_for
 from crm.core.notifications.models import MessageTemplate, Notification, OutboxMessage
 from crm.core.notifications.registry import (
     PermanentFailure,
@@ -93,7 +94,7 @@ def notify(
     *,
     users: Iterable[Any],
     kind: str,
-    values: Mapping[str, Any],
+    values: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]],
     dedupe_key: str,
     url: str = "",
     item_type: str = "",
@@ -101,11 +102,17 @@ def notify(
     popup: bool = True,
 ) -> list[Notification]:
     """Tell users something: a notification in the app (pushed to their open tabs) and,
-    on the channels each user chose, an outbox message. Idempotent per dedupe_key."""
+    on the channels each user chose, an outbox message. Idempotent per dedupe_key.
+
+    `values` may be a function of the recipient: it is then called in the recipient's
+    language and calendar, so times and dates read the way each of them reads them."""
     made: list[Notification] = []
     for user in {u.pk: u for u in users if getattr(u, "is_active", True)}.values():
         language = _language_of(user)
-        subject, body = message_render(kind=kind, language=language, values=values)
+        calendar = getattr(user, "calendar", "") or default_calendar_for(language)
+        with translation.override(language), calendar_override(calendar):
+            user_values = values(user) if callable(values) else values
+            subject, body = message_render(kind=kind, language=language, values=user_values)
         key = f"{dedupe_key}:u{user.pk}"
         try:
             with transaction.atomic():
