@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -124,6 +125,7 @@ def _my_tasks(user: Any) -> dict[str, Any]:
     return {
         "rows": list(selectors.task_cartable(user=user, box="received")[:8]),
         "counts": selectors.task_cartable_counts(user=user),
+        "now": timezone.now(),
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -171,7 +172,7 @@ def calendar_save(
             rows.append(CalendarAccess(calendar=calendar, level=level, **{f"{kind}_id": pk}))
         CalendarAccess.objects.bulk_create(rows)
         audit_record(
-            actor=actor, target=calendar, action="calendar.shared", changes={"grants": list(map(list, grants))}
+            actor=actor, target=calendar, action="calendar.access_changed", changes={"grants": list(map(list, grants))}
         )
     return calendar
 
@@ -634,6 +635,8 @@ def task_update(
         task.assignees.update(due_at=task.due_at, priority=task.priority)
     if "status" in data and task.status.code in CLOSED_STATUSES and task.closed_at is None:
         _close(task, actor, cancelled=task.status.code == "cancelled")
+    elif "status" in data and task.status.code not in CLOSED_STATUSES and task.closed_at is not None:
+        _reopen(task, actor)
     _task_history(task, actor)
     return task
 
@@ -647,6 +650,19 @@ def _close(task: Task, actor: Any, *, cancelled: bool = False) -> None:
         open_rows.update(state=TaskAssignee.State.CANCELLED)
     else:
         open_rows.update(state=TaskAssignee.State.DONE, done_at=now)
+
+
+def _reopen(task: Task, actor: Any) -> None:
+    """A closed task set back to an open status: whoever it was closed for has it again."""
+    closed_at = task.closed_at
+    assert closed_at is not None
+    closing = Q(state=TaskAssignee.State.CANCELLED) | Q(
+        state=TaskAssignee.State.DONE, done_at__gte=closed_at - dt.timedelta(seconds=1)
+    )
+    task.assignees.filter(closing).update(state=TaskAssignee.State.OPEN, received_at=timezone.now(), done_at=None)
+    task.closed_at = None
+    task.save(update_fields=["closed_at"])
+    audit_record(actor=actor, target=task, action="task.reopened")
 
 
 def _open_row(task: Task, actor: Any) -> TaskAssignee:
@@ -762,11 +778,15 @@ def announcement_send(
     from django.contrib.auth import get_user_model
 
     departments = [int(d) for d in department_ids]
-    people = (
-        list(users_in_departments(departments))
-        if departments
-        else list(get_user_model().objects.filter(is_active=True))
-    )
+    people = [
+        user
+        for user in (
+            users_in_departments(departments) if departments else get_user_model().objects.filter(is_active=True)
+        )
+        if user.pk != actor.pk
+    ]
+    if not people:
+        raise ActivityError(ActivityErrorCode.NO_ASSIGNEE)
     task = Task(
         created_by=actor,
         title=title,
@@ -794,7 +814,7 @@ def task_type_save(
     require_perm(actor, "activities.add_tasktype")
     if task_type is None:
         task_type = TaskType.objects.create(name=name, active=active)
-        audit_record(actor=actor, target=task_type, action="create", changes={"name": name})
+        audit_record(actor=actor, target=task_type, action="tasktype.created", changes={"name": name})
     else:
         tracked_update(obj=task_type, actor=actor, name=name, active=active)
         task_type.steps.all().delete()
@@ -1098,5 +1118,5 @@ def calendar_feed_token(*, user: Any, regenerate: bool = False) -> str:
     elif regenerate:
         feed.token = secrets.token_urlsafe(32)
         feed.save(update_fields=["token"])
-        audit_record(actor=user, target=feed, action="calendar.feed_regenerated")
+        audit_record(actor=user, target=feed, action="calendarfeed.regenerated")
     return feed.token

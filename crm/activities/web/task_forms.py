@@ -10,10 +10,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from crm.activities import selectors
 from crm.activities.models import Task
+from crm.core.i18n.digits import localize_digits
 from crm.core.i18n.forms import UserDateField, UserDateTimeField
 from crm.core.web.admin_forms import bootstrapify
 from crm.identities.models import Identity
@@ -64,7 +66,9 @@ class TaskForm(forms.Form):
         label=_("People"),
         queryset=active_users(),
         required=False,
-        help_text=_("Nobody and no position chosen: the task is for you."),
+        help_text=_(
+            "Hold Ctrl (⌘ on a Mac) to choose more than one. Nobody and no position chosen: the task is for you."
+        ),
     )
     positions = forms.ModelMultipleChoiceField(
         label=_("Positions"),
@@ -97,7 +101,8 @@ class TaskForm(forms.Form):
     def chosen_identities(self) -> list[Any]:
         """The identities to draw as chosen: what was posted (if valid) or the initial ones."""
         field = self.fields["identities"]
-        raw = self.data.getlist("identities") if self.is_bound else self.initial.get("identities", [])
+        getlist = getattr(self.data, "getlist", None)
+        raw = (getlist("identities") if getlist else []) if self.is_bound else self.initial.get("identities", [])
         ids = [int(v) for v in (str(getattr(r, "pk", r)) for r in raw) if v.isdigit()]
         return list(field.queryset.filter(pk__in=ids)) if ids else []  # type: ignore[attr-defined]
 
@@ -190,7 +195,10 @@ class AnnouncementForm(forms.Form):
         label=_("Departments"),
         queryset=Department.objects.order_by("path"),
         required=False,
-        help_text=_("Nothing chosen: all staff. Sub-departments are not included unless chosen too."),
+        help_text=_(
+            "Nothing chosen: all staff. Sub-departments are not included unless chosen too. "
+            "Hold Ctrl (⌘ on a Mac) to choose more than one."
+        ),
     )
     due_at = UserDateTimeField(label=_("Due"), required=False)
 
@@ -241,17 +249,28 @@ class StepForm(forms.Form):
         }
 
 
+MAX_STEPS = 30
+
+
 class BaseStepFormSet(forms.BaseFormSet):
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
+        language = get_language()
+        numbers = [(n, localize_digits(str(n), language)) for n in range(1, MAX_STEPS + 1)]
         form.fields["ORDER"].label = _("Order")
-        form.fields["ORDER"].widget.attrs.update({"class": "form-control", "min": "1"})
+        form.fields["ORDER"].widget = forms.Select(choices=[("", "—"), *numbers], attrs={"class": "form-select w-auto"})
         form.fields["DELETE"].label = _("Remove")
         form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 
 
 StepFormSet = forms.formset_factory(
-    StepForm, formset=BaseStepFormSet, extra=3, can_order=True, can_delete=True, max_num=30, absolute_max=30
+    StepForm,
+    formset=BaseStepFormSet,
+    extra=3,
+    can_order=True,
+    can_delete=True,
+    max_num=MAX_STEPS,
+    absolute_max=MAX_STEPS,
 )
 
 

@@ -5,7 +5,6 @@ activities selectors, writes through its services."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -128,6 +127,10 @@ def task_cartable(request: HttpRequest) -> HttpResponse:
 # ---- create and edit ---------------------------------------------------------------------
 
 
+def _access(user: Any) -> dict[str, str]:
+    return dict(field_access(user, Task))
+
+
 def _form_page(request: HttpRequest, form: TaskForm, task: Task | None) -> HttpResponse:
     return render(
         request,
@@ -148,7 +151,7 @@ def task_create(request: HttpRequest) -> HttpResponse:
     if prefill.isdigit() and identity_get_for_user(user=request.user, pk=int(prefill)) is not None:
         initial["identities"] = [int(prefill)]
     form = TaskForm(request.POST or None, user=request.user, initial=initial)
-    add_custom_fields(form, model=Task, values={}, access=field_access(request.user, Task))
+    add_custom_fields(form, model=Task, values={}, access=_access(request.user))
     bootstrapify(form)
     if request.method == "POST" and form.is_valid():
         custom = custom_data_from_form(form)
@@ -187,7 +190,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "identities": sorted(visible),
     }
     form = TaskForm(request.POST or None, user=request.user, initial=initial, editing=True)
-    add_custom_fields(form, model=Task, values=task.custom, access=field_access(request.user, Task))
+    add_custom_fields(form, model=Task, values=task.custom, access=_access(request.user))
     bootstrapify(form)
     if request.method == "POST" and form.is_valid():
         custom = custom_data_from_form(form)
@@ -227,24 +230,24 @@ def task_identity_search(request: HttpRequest) -> HttpResponse:
 
 
 def _chain(task: Task, history: list[Any]) -> list[dict[str, Any]]:
-    """The task's life as one timeline: created (to whom), each referral, each "done"."""
-    first = [r for r in task.assignees.all() if r.received_at and r.received_at <= task.created_at + _SECOND]
-    events: list[dict[str, Any]] = [
-        {"kind": "created", "at": task.created_at, "from": task.created_by, "to": [r.user for r in first]}
-    ]
+    """The task's life as one timeline: created (and for whom: the rows opened with it),
+    each referral with its note, each "done" with its note. An announcement's many
+    "done"s stay in the assignee table instead."""
+    rows = list(task.assignees.all())
+    opened = min((r.received_at for r in rows if r.received_at), default=None)
+    first = [r.user for r in rows if opened and r.received_at == opened]
+    events: list[dict[str, Any]] = [{"kind": "created", "at": task.created_at, "from": task.created_by, "to": first}]
     events += [
         {"kind": "referred", "at": r.at, "from": r.from_user, "to": [r.to_user], "note": r.note}
         for r in task.referrals.all()
     ]
-    events += [
-        {"kind": "done", "at": e.created_at, "from": e.actor, "note": (e.changes or {}).get("note", "")}
-        for e in history
-        if e.action == "task.done"
-    ]
+    if not task.is_announcement:
+        events += [
+            {"kind": "done", "at": e.created_at, "from": e.actor, "note": (e.changes or {}).get("note", "")}
+            for e in history
+            if e.action == "task.done"
+        ]
     return sorted(events, key=lambda e: e["at"])
-
-
-_SECOND = dt.timedelta(seconds=1)
 
 
 @login_required
@@ -254,15 +257,14 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = list(task.assignees.all())
     mine = next((r for r in rows if r.user_id == user.pk and r.state == OPEN), None)
     history = audit_entries_for(target=task, hidden=hidden_fields(user, Task))
-    steps = {s.order: s.title for s in task.task_type.steps.all()} if task.task_type_id else {}
-    for row in rows:
-        row.step_title = steps.get(row.step, "")
+    steps = {s.order: s.title for s in task.task_type.steps.all()} if task.task_type is not None else {}
     return render(
         request,
         "activities/tasks/task_detail.html",
         {
             "task": task,
             "rows": rows,
+            "steps": steps,
             "mine": mine,
             "identities": list(identity_base_for_user(user=user).filter(pk__in=task.identities.all())),
             "custom_values": custom_values_display(obj=task, hidden=hidden_fields(user, Task)),
@@ -285,7 +287,7 @@ def task_refer(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReferForm(request.POST, user=request.user)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
         return redirect("activities:task_detail", task.pk)
     try:
         services.task_refer(

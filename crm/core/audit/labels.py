@@ -28,6 +28,13 @@ VERBS = {
     "merge_undone": gettext_lazy("merge undone"),
     "imported": gettext_lazy("imported"),
     "access_changed": gettext_lazy("access changed"),
+    "version_added": gettext_lazy("new version added"),
+    "responded": gettext_lazy("invitation answered"),
+    "referred": gettext_lazy("referred"),
+    "done": gettext_lazy("marked done"),
+    "reopened": gettext_lazy("reopened"),
+    "submitted": gettext_lazy("submitted"),
+    "regenerated": gettext_lazy("address renewed"),
 }
 
 

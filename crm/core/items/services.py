@@ -218,7 +218,7 @@ def comment_delete(*, actor: Any, comment: Comment) -> None:
         raise ItemError(ItemErrorCode.NOT_AUTHOR)
     comment.deleted_at = timezone.now()
     comment.save(update_fields=["deleted_at"])
-    audit_record(actor=actor, action="delete", target=comment, changes={"body": comment.body})
+    audit_record(actor=actor, action="comment.deleted", target=comment, changes={"body": comment.body})
 
 
 def mentions_seen(*, user: Any, ids: list[int] | None = None) -> int:
@@ -263,7 +263,7 @@ def attachment_add(
         item_type=item_type, item_id=str(item_id), name=(name or upload.name or "file")[:255], created_by=actor
     )
     _store_version(actor, attachment, upload)
-    audit_record(actor=actor, action="create", target=attachment, changes={"name": attachment.name})
+    audit_record(actor=actor, action="attachment.created", target=attachment, changes={"name": attachment.name})
     return attachment
 
 
@@ -272,7 +272,7 @@ def attachment_new_version(*, actor: Any, attachment: Attachment, upload: Upload
     require_item(actor, attachment.item_type, attachment.item_id)
     Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
     version = _store_version(actor, attachment, upload)
-    audit_record(actor=actor, action="update", target=attachment, changes={"version": version.number})
+    audit_record(actor=actor, action="attachment.version_added", target=attachment, changes={"version": version.number})
     return version
 
 
@@ -283,4 +283,4 @@ def attachment_delete(*, actor: Any, attachment: Attachment) -> None:
         raise ItemError(ItemErrorCode.NOT_UPLOADER)
     attachment.deleted_at = timezone.now()
     attachment.save(update_fields=["deleted_at"])
-    audit_record(actor=actor, action="delete", target=attachment, changes={"name": attachment.name})
+    audit_record(actor=actor, action="attachment.deleted", target=attachment, changes={"name": attachment.name})

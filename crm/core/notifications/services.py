@@ -184,7 +184,9 @@ def message_template_save(*, actor: Any, kind: str, language: str, subject: str,
     template, _created = MessageTemplate.objects.update_or_create(
         kind=kind, language=language, defaults={"subject": subject, "body": body}
     )
-    audit_record(actor=actor, action="update", target=template, changes={"subject": subject, "body": body})
+    audit_record(
+        actor=actor, action="messagetemplate.updated", target=template, changes={"subject": subject, "body": body}
+    )
     return template
 
 
@@ -193,7 +195,7 @@ def message_template_reset(*, actor: Any, kind: str, language: str) -> None:
 
     template = MessageTemplate.objects.filter(kind=kind, language=language).first()
     if template:
-        audit_record(actor=actor, action="delete", target=template)
+        audit_record(actor=actor, action="messagetemplate.deleted", target=template)
         template.delete()
 
 
