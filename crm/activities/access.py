@@ -79,6 +79,13 @@ def writable_calendar_ids(user: Any) -> set[int]:
     return ids
 
 
+def forget_calendar_access(user: Any) -> None:
+    """Drop the per-request cache of a user's calendars after calendars or grants change."""
+    for name in ("_crm_calendar_read", "_crm_calendar_write"):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
 def meeting_scope(user: Any, qs: QuerySet[Meeting]) -> QuerySet[Meeting]:
     if not _is_active(user):
         return qs.none()

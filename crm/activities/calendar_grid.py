@@ -172,16 +172,17 @@ def spread_over_days(
 
 @dataclass
 class HourRow:
-    """One row of the week/day time grid: `hour` is None for the all-day row, -1 for
-    'before the first hour' and DAY_END_HOUR for 'after the last hour'."""
+    """One row of the week/day time grid: `kind` is "all_day" (the top row), "before"
+    (earlier than the first hour), "hour" or "after" (from the last hour on)."""
 
+    kind: str
     hour: int | None
     cells: list[list[Any]]
     continued: list[list[Any]]
 
     @property
     def label(self) -> str:
-        return f"{self.hour:02d}:00" if self.hour is not None and 0 <= self.hour < 24 else ""
+        return f"{self.hour:02d}:00" if self.kind == "hour" else ""
 
 
 def time_grid(
@@ -199,10 +200,12 @@ def time_grid(
     column = {day: i for i, day in enumerate(dates)}
     width = len(dates)
     hours = range(start_hour, end_hour)
-    top = HourRow(None, [[] for _ in dates], [[] for _ in dates])
-    before = HourRow(-1, [[] for _ in dates], [[] for _ in dates])
-    after = HourRow(end_hour, [[] for _ in dates], [[] for _ in dates])
-    rows = {h: HourRow(h, [[] for _ in dates], [[] for _ in dates]) for h in hours}
+
+    def row(kind: str, hour: int | None) -> HourRow:
+        return HourRow(kind, hour, [[] for _ in dates], [[] for _ in dates])
+
+    top, before, after = row("all_day", None), row("before", None), row("after", None)
+    rows = {h: row("hour", h) for h in hours}
     for item in items:
         start, end = span(item)
         last = (end - dt.timedelta(microseconds=1)).date() if end > start else start.date()

@@ -23,6 +23,7 @@ class ActivityErrorCode(StrEnum):
     REPORT_EXISTS = "report_exists"
     NUMBER_INVALID = "number_invalid"
     NO_FILE = "no_file"
+    INVALID = "invalid"
 
 
 class ActivityError(ApplicationError):
@@ -42,4 +43,16 @@ class ActivityError(ApplicationError):
         ActivityErrorCode.REPORT_EXISTS: _("You already have a report for this period."),
         ActivityErrorCode.NUMBER_INVALID: _("“%(number)s” is not a phone number."),
         ActivityErrorCode.NO_FILE: _("Choose a file to upload."),
+        ActivityErrorCode.INVALID: _("Some values are not valid."),
     }
+
+
+def clean_or_raise(obj: object, *, exclude: list[str] | None = None) -> None:
+    """Model validation as an application error with per-field messages (never a 500)."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        fields = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+        raise ActivityError(ActivityErrorCode.INVALID, fields=fields) from exc

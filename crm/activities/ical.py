@@ -13,7 +13,7 @@ from crm.activities.models import Meeting
 from crm.activities.selectors import Occurrence
 
 PRODID = "-//Open CRM//Work calendar//EN"
-_STATUS = {
+_STATUS: dict[str, str] = {
     Meeting.Status.PLANNED: "CONFIRMED",
     Meeting.Status.DONE: "CONFIRMED",
     Meeting.Status.CANCELLED: "CANCELLED",
@@ -52,9 +52,7 @@ def _event(occurrence: Occurrence, *, domain: str, url: Callable[[Meeting], str]
     return event
 
 
-def feed_bytes(
-    occurrences: Iterable[Occurrence], *, name: str, domain: str, url: Callable[[Meeting], str]
-) -> bytes:
+def feed_bytes(occurrences: Iterable[Occurrence], *, name: str, domain: str, url: Callable[[Meeting], str]) -> bytes:
     """The feed as text/calendar bytes; `url` gives the absolute address of an appointment."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -49,6 +49,11 @@ def calendar_list_for_user(*, user: Any, writable: bool = False) -> QuerySet[Cal
     return Calendar.objects.filter(pk__in=ids, active=True)
 
 
+def calendar_list_for_admin(*, user: Any) -> QuerySet[Calendar]:
+    """Every calendar the user may see, inactive ones included (the settings page)."""
+    return Calendar.objects.filter(pk__in=readable_calendar_ids(user)).select_related("owner")
+
+
 def calendar_get_for_user(*, user: Any, pk: int) -> Calendar | None:
     return calendar_list_for_user(user=user).filter(pk=pk).first()
 

@@ -19,10 +19,11 @@ from crm.activities.access import (
     MANAGE_CALENDARS,
     can_change_task,
     can_write_meeting,
+    forget_calendar_access,
     readable_calendar_ids,
     writable_calendar_ids,
 )
-from crm.activities.errors import ActivityError, ActivityErrorCode
+from crm.activities.errors import ActivityError, ActivityErrorCode, clean_or_raise
 from crm.activities.models import (
     Calendar,
     CalendarAccess,
@@ -124,6 +125,17 @@ TASK_STATUSES = [
 CLOSED_STATUSES = {"done", "cancelled"}
 
 
+def _identity_ids(actor: Any, requested: Iterable[int], current: Iterable[int] = ()) -> list[int]:
+    """The identities an item will link to: of those asked for, the ones the actor may see,
+    plus links the actor cannot see, which an edit by them leaves alone."""
+    from crm.identities.selectors import identity_base_for_user
+
+    wanted = {int(i) for i in requested}
+    existing = {int(i) for i in current}
+    visible = set(identity_base_for_user(user=actor).filter(pk__in=wanted | existing).values_list("pk", flat=True))
+    return sorted((wanted & visible) | (existing - visible))
+
+
 def _who(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -142,6 +154,7 @@ def calendar_personal(*, user: Any) -> Calendar:
         calendar = Calendar.objects.create(
             owner=user, kind=Calendar.Kind.PERSONAL, name=_who(user), created_by=user, colour="#198754"
         )
+        forget_calendar_access(user)
     return calendar
 
 
@@ -157,12 +170,13 @@ def calendar_save(
     if calendar is None:
         require_perm(actor, MANAGE_CALENDARS)
         calendar = Calendar(created_by=actor, **values)
-        calendar.full_clean()
+        clean_or_raise(calendar)
         tracked_create(obj=calendar, actor=actor)
     else:
         if not (actor.is_superuser or actor.has_perm(MANAGE_CALENDARS) or calendar.owner_id == actor.pk):
             raise PermissionDeniedError()
         tracked_update(obj=calendar, actor=actor, **values)
+    forget_calendar_access(actor)
     if grants is not None:
         calendar.access.all().delete()
         rows = []
@@ -182,7 +196,7 @@ def room_save(*, actor: Any, values: dict[str, Any], room: Room | None = None) -
     require_perm(actor, MANAGE_CALENDARS)
     if room is None:
         room = Room(**values)
-        room.full_clean()
+        clean_or_raise(room)
         return tracked_create(obj=room, actor=actor)  # type: ignore[return-value]
     tracked_update(obj=room, actor=actor, **values)
     return room
@@ -289,15 +303,16 @@ def _cancel_reminders(meeting: Meeting) -> None:
 
 
 def _set_people(
-    meeting: Meeting, attendee_ids: Iterable[int], identity_ids: Iterable[int], invited_ids: Iterable[int]
+    actor: Any, meeting: Meeting, attendee_ids: Iterable[int], identity_ids: Iterable[int], invited_ids: Iterable[int]
 ) -> list[int]:
     """Replace attendees and linked identities; returns the newly invited users' ids."""
     wanted = {int(u) for u in attendee_ids} - {meeting.organiser_id}
     current = set(meeting.attendee_rows.values_list("user_id", flat=True))
     meeting.attendee_rows.exclude(user_id__in=wanted).delete()
     MeetingAttendee.objects.bulk_create([MeetingAttendee(meeting=meeting, user_id=u) for u in wanted - current])
-    invited = {int(i) for i in invited_ids}
-    linked = {int(i) for i in identity_ids} | invited
+    current_rows = list(meeting.identity_rows.values_list("identity_id", "invited"))
+    invited = set(_identity_ids(actor, invited_ids, [i for i, was_invited in current_rows if was_invited]))
+    linked = set(_identity_ids(actor, identity_ids, [i for i, _was in current_rows])) | invited
     meeting.identity_rows.exclude(identity_id__in=linked).delete()
     existing = {row.identity_id: row for row in meeting.identity_rows.all()}
     for identity_id in linked:
@@ -331,7 +346,7 @@ def meeting_create(
     if custom is not None:
         custom_values_apply(obj=meeting, data=custom)
     tracked_create(obj=meeting, actor=actor)
-    invited = _set_people(meeting, attendee_ids, identity_ids, invited_identity_ids)
+    invited = _set_people(actor, meeting, attendee_ids, identity_ids, invited_identity_ids)
     _meeting_history(actor, meeting)
     _schedule_reminder(meeting)
     if invited:
@@ -388,6 +403,7 @@ def meeting_update(
         current_identities = list(meeting.identity_rows.filter(invited=False).values_list("identity_id", flat=True))
         current_invited = list(meeting.identity_rows.filter(invited=True).values_list("identity_id", flat=True))
         invited = _set_people(
+            actor,
             meeting,
             people,
             identity_ids if identity_ids is not None else current_identities,
@@ -569,9 +585,9 @@ def task_create(
     task = Task(created_by=actor, **data)
     if custom is not None:
         custom_values_apply(obj=task, data=custom)
-    task.full_clean(exclude=["identities", "custom"])
+    clean_or_raise(task, exclude=["identities", "custom"])
     tracked_create(obj=task, actor=actor)
-    task.identities.set([int(i) for i in identity_ids])
+    task.identities.set(_identity_ids(actor, identity_ids))
     now = timezone.now()
     steps = list(task.task_type.steps.order_by("order")) if task.task_type_id else []
     rows: list[TaskAssignee] = []
@@ -630,7 +646,7 @@ def task_update(
         data["custom"] = task.custom
     tracked_update(obj=task, actor=actor, **data)
     if identity_ids is not None:
-        task.identities.set([int(i) for i in identity_ids])
+        task.identities.set(_identity_ids(actor, identity_ids, task.identities.values_list("pk", flat=True)))
     if "due_at" in data or "priority" in data:
         task.assignees.update(due_at=task.due_at, priority=task.priority)
     if "status" in data and task.status.code in CLOSED_STATUSES and task.closed_at is None:
@@ -795,7 +811,7 @@ def announcement_send(
         status=_status("open"),
         is_announcement=True,
     )
-    task.full_clean(exclude=["identities", "custom"])
+    clean_or_raise(task, exclude=["identities", "custom"])
     tracked_create(obj=task, actor=actor)
     now = timezone.now()
     TaskAssignee.objects.bulk_create(
@@ -890,10 +906,13 @@ def call_log(
     data.setdefault("user", actor)
     data.setdefault("started_at", timezone.now())
     _normalize_call(data)
+    identity = data.get("identity")
+    if identity is not None and not _identity_ids(actor, [identity.pk]):
+        data["identity"] = None  # a number's owner the actor may not see stays unnamed
     call = Call(created_by=actor, external_id=external_id, **data)
     if custom is not None:
         custom_values_apply(obj=call, data=custom)
-    call.full_clean(exclude=["custom"])
+    clean_or_raise(call, exclude=["custom"])
     try:
         with transaction.atomic():
             tracked_create(obj=call, actor=actor)
@@ -958,9 +977,9 @@ def note_create(
     note = Note(created_by=actor, title=title.strip(), body=sanitize_html(body))
     if custom is not None:
         custom_values_apply(obj=note, data=custom)
-    note.full_clean(exclude=["custom"])
+    clean_or_raise(note, exclude=["custom"])
     tracked_create(obj=note, actor=actor)
-    note.identities.set([int(i) for i in identity_ids])
+    note.identities.set(_identity_ids(actor, identity_ids))
     _linked_history(NOTE, note, actor, note.title)
     return note
 
@@ -983,7 +1002,7 @@ def note_update(
         data["custom"] = note.custom
     tracked_update(obj=note, actor=actor, **data)
     if identity_ids is not None:
-        note.identities.set([int(i) for i in identity_ids])
+        note.identities.set(_identity_ids(actor, identity_ids, note.identities.values_list("pk", flat=True)))
     _linked_history(NOTE, note, actor, note.title)
     return note
 
@@ -1014,9 +1033,9 @@ def document_create(
     document = Document(created_by=actor, title=(title or upload.name or "").strip()[:250], description=description)
     if custom is not None:
         custom_values_apply(obj=document, data=custom)
-    document.full_clean(exclude=["custom"])
+    clean_or_raise(document, exclude=["custom"])
     tracked_create(obj=document, actor=actor)
-    document.identities.set([int(i) for i in identity_ids])
+    document.identities.set(_identity_ids(actor, identity_ids))
     _linked_history(DOCUMENT, document, actor, document.title)
     attachment_add(actor=actor, item_type=DOCUMENT, item_id=document.pk, upload=upload, name=document.title)
     return document
@@ -1063,18 +1082,32 @@ def work_report_save(
     """Write or rewrite one's report; lines about an identity land in its history."""
     if report is None:
         report = WorkReport(user=actor, created_by=actor, **values)
-        if report.period == WorkReport.Period.DAILY and report.date_to is None:
-            report.date_to = report.date_from
-        report.full_clean(exclude=["user"], validate_unique=False)
-        if WorkReport.objects.filter(user=actor, period=report.period, date_from=report.date_from).exists():
-            raise ActivityError(ActivityErrorCode.REPORT_EXISTS)
-        tracked_create(obj=report, actor=actor)
     else:
         if report.user_id != actor.pk:
             raise ActivityError(ActivityErrorCode.NOT_ALLOWED)
         if report.submitted_at:
             raise ActivityError(ActivityErrorCode.REPORT_SUBMITTED)
-        tracked_update(obj=report, actor=actor, **values)
+        for key, value in values.items():
+            setattr(report, key, value)
+    if report.period == WorkReport.Period.DAILY and report.date_from and not report.date_to:
+        report.date_to = report.date_from
+    if report.date_from and report.date_to and report.date_to < report.date_from:
+        raise ActivityError(
+            ActivityErrorCode.INVALID, fields={"date_to": [str(_("The end must not be before the start."))]}
+        )
+    clean_or_raise(report, exclude=["user"])
+    clash = WorkReport.objects.filter(user=report.user_id, period=report.period, date_from=report.date_from)
+    if clash.exclude(pk=report.pk).exists():
+        raise ActivityError(
+            ActivityErrorCode.REPORT_EXISTS,
+            fields={"date_from": [str(_("You already have a report for this period."))]},
+        )
+    if report.pk is None:
+        tracked_create(obj=report, actor=actor)
+    else:
+        fresh = WorkReport.objects.get(pk=report.pk)
+        tracked_update(obj=fresh, actor=actor, **{**values, "date_to": report.date_to})
+        report = fresh
     old_ids = list(report.lines.values_list("pk", flat=True))
     for pk in old_ids:
         timeline_hide(item_type=REPORT_LINE, item_id=pk)

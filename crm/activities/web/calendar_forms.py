@@ -4,7 +4,7 @@ pickers), the work calendar's filters, the free/busy check, calendars and rooms.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -96,6 +96,8 @@ class MeetingForm(BootstrapMixin, forms.Form):
         help_text=_("A meeting room is never double-booked."),
     )
 
+    busy_people = False  # set by the view when the service said colleagues are busy
+
     def __init__(self, *args: Any, user: Any, meeting: Meeting | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
@@ -107,14 +109,16 @@ class MeetingForm(BootstrapMixin, forms.Form):
                 rooms = rooms | selectors.room_list(active_only=False).filter(pk=meeting.room_id)
             minutes = meeting.remind_minutes
             if minutes and str(minutes) not in dict(REMINDER_CHOICES):
-                self.fields["remind_minutes"].choices = [*REMINDER_CHOICES, (str(minutes), str(minutes))]
+                reminders = cast(forms.TypedChoiceField, self.fields["remind_minutes"])
+                reminders.choices = [*REMINDER_CHOICES, (str(minutes), str(minutes))]
         else:
             del self.fields["status"]
-        self.fields["calendar"].queryset = calendars.distinct().order_by("name")
-        self.fields["room"].queryset = rooms.distinct().order_by("name")
+        cast(forms.ModelChoiceField, self.fields["calendar"]).queryset = calendars.distinct().order_by("name")
+        cast(forms.ModelChoiceField, self.fields["room"]).queryset = rooms.distinct().order_by("name")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         if data.get("all_day") and start and end:
             # whole days: from the start of the first to the start of the day after the last
@@ -126,7 +130,9 @@ class MeetingForm(BootstrapMixin, forms.Form):
             self.add_error("end", _("The end must be after the start."))
         until = data.get("repeat_until")
         if data.get("repeat") and until and start and until < timezone.localtime(start).date():
-            self.add_error("repeat_until", _("The last repeat cannot be before the first appointment."))
+            self.add_error(
+                "repeat_until", pgettext_lazy("meeting", "The last repeat cannot be before the first appointment.")
+            )
         if not data.get("repeat"):
             data["repeat_until"] = None
         data["repeat_interval"] = data.get("repeat_interval") or 1
@@ -244,10 +250,12 @@ class CalendarForm(BootstrapMixin, forms.Form):
         querysets = {"users": users, "positions": positions, "departments": departments}
         for plural, _kind in self.GRANTS:
             for level in ("read", "write"):
-                field = self.fields[f"{level}_{plural}"]
+                field = cast(forms.ModelMultipleChoiceField, self.fields[f"{level}_{plural}"])
                 field.queryset = querysets[plural]
                 field.widget.attrs["size"] = 6
-        self.fields["owner"].queryset = active_users([self.initial["owner"]] if self.initial.get("owner") else [])
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = active_users(
+            [self.initial["owner"]] if self.initial.get("owner") else []
+        )
         if not manager:  # an owner shares their own calendar; the kind and owner stay
             del self.fields["kind"], self.fields["owner"], self.fields["active"]
         self.fields["colour"].widget.attrs["class"] = "form-control form-control-color"

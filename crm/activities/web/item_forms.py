@@ -12,6 +12,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.activities.models import Call
 from crm.core.i18n.digits import to_latin_digits
@@ -107,7 +108,10 @@ class CallForm(forms.Form):
     our_number = forms.CharField(label=_("Our number / extension"), max_length=20, required=False)
     started_at = UserDateTimeField(label=_("Time"), initial=timezone.now)
     duration = forms.CharField(
-        label=_("Duration"), max_length=12, required=False, help_text=_("Minutes:seconds (4:05) or seconds (245).")
+        label=pgettext_lazy("call", "Duration"),
+        max_length=12,
+        required=False,
+        help_text=_("Minutes:seconds (4:05) or seconds (245)."),
     )
     subject = forms.CharField(label=_("Subject"), max_length=250, required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
@@ -121,7 +125,7 @@ class CallForm(forms.Form):
             self.fields[name].widget.attrs.update(
                 {"dir": "ltr", "inputmode": "tel" if name != "duration" else "numeric"}
             )
-        self.fields["duration"].widget.attrs["placeholder"] = "4:05"
+        self.fields["duration"].widget.attrs["placeholder"] = "m:ss"
         bootstrapify(self)
 
     def clean_duration(self) -> int:
@@ -186,11 +190,6 @@ class CallFilterForm(DateRangeMixin):
             )
         self.fields["identity"] = identity_field(user, multiple=False, label=_("Identity"))
         bootstrapify(self)
-        for field in self.fields.values():
-            css = field.widget.attrs.get("class", "")
-            field.widget.attrs["class"] = css.replace("form-control", "form-control form-control-sm").replace(
-                "form-select", "form-select form-select-sm"
-            )
 
     def value(self, name: str) -> Any:
         return self.cleaned_data.get(name) if self.is_valid() else None

@@ -78,16 +78,13 @@ def visible_identity_ids(user: Any, ids: list[int]) -> set[int]:
     return set(identity_base_for_user(user=user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def download_url(public_id: Any, number: int | None = None, *, inline: bool = False) -> str | None:
-    """The core attachment download address (None until the core pages provide it)."""
+def download_url(public_id: Any, number: int | None = None) -> str | None:
+    """The core attachment download address (images and PDFs are served inline there)."""
     try:
         url = reverse("item_attachment_download", args=[public_id])
     except NoReverseMatch:
         return None
-    params = [f"v={number}"] if number else []
-    if inline:
-        params.append("inline=1")
-    return f"{url}?{'&'.join(params)}" if params else url
+    return f"{url}?v={number}" if number else url
 
 
 def _custom_form(form: Form, model: type, user: Any, values: dict[str, Any] | None) -> None:
@@ -235,7 +232,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if version is not None:
             recording = {
                 "version": version,
-                "url": download_url(call.recording.public_id, version.number, inline=True),
+                "url": download_url(call.recording.public_id, version.number),
             }
     identity_visible = bool(call.identity_id and visible_identity_ids(request.user, [call.identity_id]))
     call.duration_text = format_duration(call.duration_seconds)
@@ -485,7 +482,7 @@ def _document_context(request: HttpRequest, document: Document, version_form: Ne
         version.url = download_url(attachment.public_id, version.number) if attachment else None
     preview = None
     if current is not None and current.previewable:
-        url = download_url(attachment.public_id, current.number, inline=True)
+        url = download_url(attachment.public_id, current.number)
         preview = {"kind": current.previewable, "url": url} if url else None
     return {
         "document": document,

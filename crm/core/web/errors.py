@@ -12,7 +12,8 @@ from crm.core.errors import ApplicationError
 def error_to_form(form: forms.Form, exc: ApplicationError, *, prefix: str = "") -> None:
     for name, message in exc.fields.items():
         field = prefix + name if prefix + name in form.fields else (name if name in form.fields else None)
-        form.add_error(field, str(message))
+        for text in message if isinstance(message, (list, tuple)) else [message]:
+            form.add_error(field, str(text))
     if not exc.fields:
         form.add_error(None, exc.message)
 
