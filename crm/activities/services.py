@@ -280,6 +280,10 @@ def _meeting_values(meeting: Meeting) -> dict[str, Any]:
     }
 
 
+def _reminder_key(meeting: Meeting, start: dt.datetime) -> str:
+    return f"meeting:{meeting.pk}:{start.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%S')}"
+
+
 def _schedule_reminder(meeting: Meeting) -> None:
     """One reminder job for the next occurrence; its handler schedules the one after."""
     if not meeting.remind_minutes or meeting.status == Meeting.Status.CANCELLED:
@@ -291,7 +295,7 @@ def _schedule_reminder(meeting: Meeting) -> None:
             kind="meeting.remind",
             due_at=start - lead,
             payload={"meeting": meeting.pk, "start": start.isoformat()},
-            dedupe_key=f"meeting:{meeting.pk}:{start.isoformat()}",
+            dedupe_key=_reminder_key(meeting, start),
         )
         return
 
@@ -484,7 +488,7 @@ def _meeting_remind(job: DueJob) -> None:
         users=get_user_model().objects.filter(pk__in=people),
         kind="meeting.reminder",
         values=values,
-        dedupe_key=job.dedupe_key or f"meeting:{meeting.pk}:{start.isoformat()}",
+        dedupe_key=job.dedupe_key or _reminder_key(meeting, start),
         url=reverse("activities:meeting_detail", args=[meeting.pk]),
         item_type=MEETING,
         item_id=meeting.pk,
@@ -496,7 +500,7 @@ def _meeting_remind(job: DueJob) -> None:
                 kind="meeting.remind",
                 due_at=following - lead,
                 payload={"meeting": meeting.pk, "start": following.isoformat()},
-                dedupe_key=f"meeting:{meeting.pk}:{following.isoformat()}",
+                dedupe_key=_reminder_key(meeting, following),
             )
             break
 

@@ -117,6 +117,8 @@ const LABELS = {
     close: 'بستن',
     notification: 'اعلان',
     now: 'اکنون',
+    failed: 'انجام نشد',
+    offline: 'ارتباط با سرور برقرار نشد',
   },
   en: {
     open: 'Open calendar',
@@ -130,6 +132,8 @@ const LABELS = {
     close: 'Close',
     notification: 'Notification',
     now: 'now',
+    failed: 'That did not work',
+    offline: 'The server could not be reached',
   },
   uk: {
     open: 'Відкрити календар',
@@ -143,6 +147,8 @@ const LABELS = {
     close: 'Закрити',
     notification: 'Сповіщення',
     now: 'щойно',
+    failed: 'Не вдалося',
+    offline: 'Сервер недоступний',
   },
 };
 

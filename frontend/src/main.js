@@ -10,9 +10,13 @@ import { initDatepickers, closeDatepickers, getDatepicker } from './datepicker.j
 import { formatDate } from './format-date.js';
 import { initSortables } from './sortable-widgets.js';
 import { installConfirm } from './confirm.js';
-import { notify, playSound } from './notify.js';
+import { notify, playSound, beep, installAudioUnlock } from './notify.js';
+import { startLiveNotifications, setBellCount } from './notify-live.js';
+import { initMentionPickers } from './mentions.js';
+import { installQuickCreate } from './quick-create.js';
 import { registerServiceWorker, clearOfflinePages } from './sw-register.js';
 import { csrfToken } from './csrf.js';
+import { pageLang, t } from './i18n.js';
 import { toLatinDigits, toPersianDigits } from './calendar.js';
 
 window.bootstrap = bootstrap;
@@ -22,6 +26,7 @@ window.Sortable = Sortable;
 function enhance(root) {
   initDatepickers(root);
   initSortables(root);
+  initMentionPickers(root);
 }
 
 const crm = {
@@ -30,6 +35,8 @@ const crm = {
   formatDate,
   notify,
   playSound,
+  beep,
+  setBellCount,
   csrfToken,
   enhance,
   getDatepicker,
@@ -40,6 +47,8 @@ const crm = {
 window.crm = Object.assign(window.crm || {}, crm);
 
 installConfirm();
+installAudioUnlock();
+installQuickCreate();
 
 // htmx.onLoad runs for document.body once htmx is ready and for every piece of
 // content htmx swaps in afterwards.
@@ -51,7 +60,22 @@ if (document.readyState === 'loading') {
   enhance(document.body);
 }
 document.addEventListener('htmx:beforeSwap', closeDatepickers);
+// An htmx action that failed (403/404/500, or the network) says so instead of doing nothing.
+document.addEventListener('htmx:responseError', (e) => {
+  const status = e.detail && e.detail.xhr ? e.detail.xhr.status : 0;
+  notify({ title: t(pageLang(), 'failed'), body: status ? `HTTP ${status}` : '', level: 'danger', sound: false });
+});
+document.addEventListener('htmx:sendError', () => {
+  notify({ title: t(pageLang(), 'offline'), level: 'warning', sound: false });
+});
 
 registerServiceWorker();
+
+// Live pop-ups for signed-in pages (the base template provides the endpoints).
+function startLive() {
+  window.crm.live = startLiveNotifications();
+}
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', startLive);
+else startLive();
 
 export default crm;

@@ -4,16 +4,81 @@
 //
 // Toasts go into #toast-area (created when missing). Text is inserted with
 // textContent (never as HTML). `url` must be same-origin (or relative); it
-// makes the toast body a link. The sound is /static/sound/notify.wav
-// (see <meta name="crm-static-url">); browsers may refuse to play it before the
-// user has interacted with the page, which is ignored. When the tab is hidden
-// and the user has granted notification permission, a system notification is
-// shown as well.
+// makes the toast body a link. The sound is a short two-tone beep generated
+// with the Web Audio API (no audio file; the old /static/sound/notify.wav is
+// only used where Web Audio is missing). Browsers keep audio suspended until
+// the user has interacted with the page: the first click or key press unlocks
+// it (installAudioUnlock); a beep before that is silently skipped. When the tab
+// is hidden and the user has granted notification permission, a system
+// notification is shown as well.
 import { Toast } from 'bootstrap';
 import { staticUrl } from './csrf.js';
 import { pageLang, t } from './i18n.js';
 
 let audio = null;
+let audioCtx = null;
+
+function getAudioContext(create = true) {
+  if (audioCtx || !create) return audioCtx;
+  const AC = window.AudioContext || window.webkitAudioContext;
+  if (!AC) return null;
+  try {
+    audioCtx = new AC();
+  } catch {
+    audioCtx = null;
+  }
+  return audioCtx;
+}
+
+/** Resume (or create) the audio context on the first user gesture, so later beeps can play. */
+export function installAudioUnlock(doc = document) {
+  const unlock = () => {
+    const ctx = getAudioContext(true);
+    if (ctx && ctx.state === 'suspended') ctx.resume().catch(() => {});
+    if (!ctx || ctx.state === 'running') {
+      doc.removeEventListener('pointerdown', unlock, true);
+      doc.removeEventListener('keydown', unlock, true);
+    }
+  };
+  doc.addEventListener('pointerdown', unlock, true);
+  doc.addEventListener('keydown', unlock, true);
+}
+
+/**
+ * A short two-tone beep through Web Audio. Returns true when it was scheduled,
+ * false when Web Audio is missing or the browser keeps audio locked (no user
+ * gesture yet) — callers simply go on without sound.
+ */
+export function beep({ volume = 0.18 } = {}) {
+  const ctx = getAudioContext(true);
+  if (!ctx) return false;
+  if (ctx.state === 'suspended') {
+    ctx.resume().catch(() => {});
+    if (ctx.state !== 'running') return false;
+  }
+  try {
+    const start = ctx.currentTime + 0.01;
+    const tones = [
+      [880, 0, 0.16],
+      [1318.5, 0.13, 0.3],
+    ];
+    for (const [freq, offset, length] of tones) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = 'sine';
+      osc.frequency.setValueAtTime(freq, start + offset);
+      gain.gain.setValueAtTime(0.0001, start + offset);
+      gain.gain.exponentialRampToValueAtTime(volume, start + offset + 0.015);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + length);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(start + offset);
+      osc.stop(start + offset + length + 0.02);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function toastArea(doc = document) {
   let area = doc.getElementById('toast-area');
@@ -40,7 +105,12 @@ function safeUrl(url) {
   }
 }
 
-export function playSound(src = staticUrl('sound/notify.wav')) {
+export function playSound(src = null) {
+  if (getAudioContext(true)) {
+    beep();
+    return;
+  }
+  if (!src) src = staticUrl('sound/notify.wav');
   try {
     if (!audio || audio.dataset.src !== src) {
       audio = new Audio(src);
@@ -73,6 +143,7 @@ export function notify({ title = '', body = '', url = null, level = 'primary', s
   ic.setAttribute('aria-hidden', 'true');
   const strong = document.createElement('strong');
   strong.className = 'me-auto';
+  strong.dir = 'auto';
   strong.textContent = title || t(lang, 'notification');
   const small = document.createElement('small');
   small.className = 'text-body-secondary';
@@ -88,6 +159,7 @@ export function notify({ title = '', body = '', url = null, level = 'primary', s
   if (body || href) {
     const content = document.createElement(href ? 'a' : 'div');
     content.className = 'toast-body d-block';
+    content.dir = 'auto';
     if (href) {
       content.href = href;
       content.classList.add('text-reset', 'text-decoration-none');

@@ -65,3 +65,30 @@ def sign_in(page: Page, base: str, username: str = "admin", password: str = "adm
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
+
+
+@pytest.fixture
+def asgi_server(transactional_db: object, settings: object) -> Iterator[object]:
+    """The real ASGI stack (Daphne, Channels websockets) in a child process on the test
+    database, for flows that need live pop-ups; `live_server` speaks only WSGI."""
+    from functools import partial
+    from types import SimpleNamespace
+
+    from channels.testing.live import make_application
+    from daphne.testing import DaphneProcess
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("the ASGI server runs in a child process: it needs the PostgreSQL test database")
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]  # type: ignore[attr-defined]
+    process = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=ASGIStaticFilesHandler))
+    process.start()
+    if not process.ready.wait(timeout=30):
+        process.terminate()
+        pytest.fail("the ASGI test server did not start")
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{process.port.value}")
+    finally:
+        process.terminate()
+        process.join(timeout=10)

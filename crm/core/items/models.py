@@ -5,6 +5,7 @@ registry), so no context needs a copy of these tables."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -39,7 +40,9 @@ class FollowUp(models.Model):
 
     @property
     def dedupe_key(self) -> str:
-        return f"followup:{self.pk}:{self.due_at.isoformat()}"
+        # the due time as a UTC instant: the same whether it came from a form (local time)
+        # or was read back from the database (UTC)
+        return f"followup:{self.pk}:{self.due_at.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%S')}"
 
 
 class Comment(models.Model):

@@ -9,20 +9,20 @@ import time
 from collections import Counter
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from crm.core.items.models import FollowUp
 from crm.core.notifications.models import Notification
 from crm.core.scheduling.models import DueJob
 from crm.core.tests.support import POSTGRES_ONLY, finish, racing_children, release
-from crm.org.testing import make_user
 
 pytestmark = [*POSTGRES_ONLY, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def due_reminders(count: int) -> list[FollowUp]:
     """`count` follow-ups of five users, all due a moment ago, with their due jobs."""
-    users = [make_user(f"user{i}") for i in range(5)]
+    users = [get_user_model().objects.create_user(f"user{i}") for i in range(5)]
     due = timezone.now() - dt.timedelta(seconds=5)
     followups = FollowUp.objects.bulk_create(
         FollowUp(item_type="test.thing", item_id=str(i), user=users[i % 5], due_at=due, note=f"n{i}")
@@ -57,7 +57,9 @@ def test_two_workers_racing_tell_each_reminder_once():
 def test_a_worker_killed_mid_batch_loses_nothing():
     followups = due_reminders(3000)
     # a worker that takes big batches is killed once it has told some but not all
-    with racing_children("crm.core.tests.run_worker", [["--no-tasks", "--batch-size", "500", "--worker-id", "doomed"]]) as [doomed]:
+    with racing_children(
+        "crm.core.tests.run_worker", [["--no-tasks", "--batch-size", "500", "--worker-id", "doomed"]]
+    ) as [doomed]:
         release([doomed])
         deadline = time.monotonic() + 120
         while Notification.objects.count() < 100 and time.monotonic() < deadline:
@@ -71,7 +73,9 @@ def test_a_worker_killed_mid_batch_loses_nothing():
 
     # when its lease runs out, another worker takes over the rest
     held.update(lease_until=timezone.now() - dt.timedelta(seconds=1))
-    with racing_children("crm.core.tests.run_worker", [["--once", "--no-tasks", "--worker-id", "rescuer"]]) as [rescuer]:
+    with racing_children("crm.core.tests.run_worker", [["--once", "--no-tasks", "--worker-id", "rescuer"]]) as [
+        rescuer
+    ]:
         release([rescuer])
         finish(rescuer)
     told_once_each(followups)

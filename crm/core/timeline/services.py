@@ -78,7 +78,12 @@ def timeline_record_new(
             for identity_id, item_id, occurred_at, summary, extra in items
         ],
     )
-    seen: set[str] = set()
+    # items linked to many identities (an import job) may already have their one row
+    seen: set[str] = set(
+        HistoryItem.objects.filter(item_type=item_type, item_id__in={str(item[1]) for item in items}).values_list(
+            "item_id", flat=True
+        )
+    )
     history_rows = []
     for _identity_id, item_id, occurred_at, summary, _extra in items:
         if str(item_id) not in seen:

@@ -16,7 +16,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -37,6 +38,8 @@ from crm.core.items.selectors import (
     attachments_for_item,
     comments_for_item,
     followups_for_item,
+)
+from crm.core.items.selectors import (
     item_panel as item_panel_data,
 )
 from crm.core.timeline.registry import item_url, item_visible
@@ -55,6 +58,16 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].widget.attrs.update(
+            {
+                "data-mention-url": reverse("mention_suggest"),
+                "placeholder": _("Write a comment… (@ to mention)"),
+                "dir": "auto",
+            }
+        )
 
 
 class FollowUpForm(forms.Form):
@@ -100,6 +113,11 @@ def panel_dom_id(item_type: str, item_id: Any) -> str:
     return f"item-panel-{slugify(item_type)}-{slugify(str(item_id))}"
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    """Set by django_htmx's middleware."""
+    return bool(getattr(request, "htmx", False))
+
+
 def safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -143,6 +161,7 @@ def panel_context(
         "followup_form": FollowUpForm(auto_id=f"{dom_id}-f-%s"),
         "upload_form": UploadForm(auto_id=f"{dom_id}-u-%s"),
         "max_upload": max_upload_bytes(),
+        "now": timezone.now(),
         "request": request,
         "user": user,
     }
@@ -170,14 +189,14 @@ def _section_response(
     """htmx: the re-rendered section (+ the tab counters, out of band). Without htmx:
     back to the page the panel is on, with the message."""
     next_url = safe_next(request, item_url(item_type, item_id) or "/")
-    if not request.htmx:
+    if not is_htmx(request):
         if ok:
             messages.success(request, ok)
         form = next((v for v in overrides.values() if isinstance(v, forms.Form) and v.errors), None)
         if form is not None:
             for errors in form.errors.values():
                 messages.error(request, " ".join(str(e) for e in errors))
-        return redirect(f"{next_url}#{panel_dom_id(item_type, item_id)}")
+        return redirect(f"{next_url.split('#')[0]}#{panel_dom_id(item_type, item_id)}")
     context = panel_context(request, item_type, item_id, next_url=next_url, tab=section, **overrides)
     if context is None:  # the action made the item invisible (cannot happen today)
         raise Http404
@@ -260,6 +279,8 @@ def item_comment_edit(request: HttpRequest, item_type: str, item_id: str, pk: in
         try:
             services.comment_edit(actor=request.user, comment=comment, body=form.cleaned_data["body"])
         except ApplicationError as exc:
+            if exc.code == ItemErrorCode.NOT_AUTHOR:  # no edit form is shown to others
+                return _section_error(request, item_type, item_id, "comments", exc)
             error_to_form(form, exc)
         else:
             return _section_response(request, item_type, item_id, "comments", ok=_("Comment changed."))
@@ -281,7 +302,7 @@ def item_comment_delete(request: HttpRequest, item_type: str, item_id: str, pk: 
 def _section_error(
     request: HttpRequest, item_type: str, item_id: str, section: str, exc: ApplicationError
 ) -> HttpResponse:
-    if not request.htmx:
+    if not is_htmx(request):
         messages.error(request, exc.message)
         return _section_response(request, item_type, item_id, section)
     return _section_response(request, item_type, item_id, section, section_error=exc.message)
@@ -294,7 +315,7 @@ def mention_suggest(request: HttpRequest) -> HttpResponse:
     list for htmx."""
     prefix = request.GET.get("q", "").strip().lstrip("@")[:60]
     rows = [{"token": t, "label": str(label), "kind": kind} for t, label, kind in mention_suggestions(prefix, 8)]
-    if request.htmx:
+    if is_htmx(request):
         return render(request, "core/items/mention_suggest.html", {"rows": rows, "q": prefix})
     return JsonResponse({"results": rows})
 
@@ -348,7 +369,10 @@ def item_followup_reschedule(request: HttpRequest, item_type: str, item_id: str,
     if form.is_valid():
         try:
             services.followup_reschedule(
-                actor=request.user, followup=followup, due_at=form.cleaned_data["due_at"], note=form.cleaned_data["note"]
+                actor=request.user,
+                followup=followup,
+                due_at=form.cleaned_data["due_at"],
+                note=form.cleaned_data["note"],
             )
         except ApplicationError as exc:
             form.add_error("due_at", exc.message)
@@ -439,7 +463,7 @@ _FILE_CSP = {
 @require_GET
 @xframe_options_sameorigin
 @csp_override(_FILE_CSP)
-def item_attachment_download(request: HttpRequest, public_id: Any) -> HttpResponse:
+def item_attachment_download(request: HttpRequest, public_id: Any) -> FileResponse:
     number: int | None = None
     raw = request.GET.get("v", "")
     if raw:

@@ -23,3 +23,15 @@ register_nav(
     NavItem("access_rules", _("Record rules"), "access_rules", "bi-shield-lock", "admin", "core.view_recordrule", 80)
 )
 register_nav(NavItem("audit_log", _("Audit log"), "audit_log", "bi-journal-text", "admin", "core.view_auditentry", 90))
+register_nav(NavItem("crm_history", _("CRM history"), "crm_history", "bi-clock-history", "main", None, 29))
+register_nav(
+    NavItem(
+        "message_templates",
+        _("System messages"),
+        "message_template_list",
+        "bi-chat-square-text",
+        "admin",
+        "core.change_messagetemplate",
+        85,
+    )
+)

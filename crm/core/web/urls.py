@@ -44,3 +44,11 @@ urlpatterns = [
     ),
     path("settings/audit/", admin_views.audit_log, name="audit_log"),
 ]
+
+# Teamwork on CRM items (issue #4): the shared item panel and file downloads, notifications
+# and system message templates, the global CRM history.
+from crm.core.web.history_views import urlpatterns as history_urls  # noqa: E402
+from crm.core.web.item_views import urlpatterns as item_urls  # noqa: E402
+from crm.core.web.notification_views import urlpatterns as notification_urls  # noqa: E402
+
+urlpatterns += [*item_urls, *notification_urls, *history_urls]
