@@ -686,7 +686,13 @@ def _reopen(task: Task, actor: Any) -> None:
 
 
 def _open_row(task: Task, actor: Any) -> TaskAssignee:
-    row = task.assignees.select_for_update().filter(user=actor, state=TaskAssignee.State.OPEN).order_by("id").first()
+    # from the table, not `task.assignees`: a prefetched relation carries its joins along
+    row = (
+        TaskAssignee.objects.select_for_update()
+        .filter(task=task, user=actor, state=TaskAssignee.State.OPEN)
+        .order_by("id")
+        .first()
+    )
     if row is None:
         raise ActivityError(ActivityErrorCode.NOT_ASSIGNED)
     return row
