@@ -24,6 +24,7 @@ class ActivityErrorCode(StrEnum):
     NUMBER_INVALID = "number_invalid"
     NO_FILE = "no_file"
     INVALID = "invalid"
+    EXTERNAL_ID_TAKEN = "external_id_taken"
 
 
 class ActivityError(ApplicationError):
@@ -44,7 +45,24 @@ class ActivityError(ApplicationError):
         ActivityErrorCode.NUMBER_INVALID: _("“%(number)s” is not a phone number."),
         ActivityErrorCode.NO_FILE: _("Choose a file to upload."),
         ActivityErrorCode.INVALID: _("Some values are not valid."),
+        ActivityErrorCode.EXTERNAL_ID_TAKEN: _("Another call already has this external id."),
     }
+    # not allowed → 403; taken time, a closed item, a clash → 409; anything else → 400
+    statuses = {
+        ActivityErrorCode.CALENDAR_READ_ONLY: 403,
+        ActivityErrorCode.NOT_ALLOWED: 403,
+        ActivityErrorCode.NOT_ASSIGNED: 403,
+        ActivityErrorCode.BUSY: 409,
+        ActivityErrorCode.ROOM_BUSY: 409,
+        ActivityErrorCode.ALREADY_CLOSED: 409,
+        ActivityErrorCode.REPORT_SUBMITTED: 409,
+        ActivityErrorCode.REPORT_EXISTS: 409,
+        ActivityErrorCode.EXTERNAL_ID_TAKEN: 409,
+    }
+
+    def __init__(self, code: ActivityErrorCode, message: str | None = None, **params: object):
+        super().__init__(code, message, **params)  # type: ignore[arg-type]
+        self.status = self.statuses.get(code, 400)
 
 
 def clean_or_raise(obj: object, *, exclude: list[str] | None = None) -> None:

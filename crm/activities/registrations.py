@@ -15,11 +15,11 @@ from django.utils.translation import pgettext_lazy
 from crm.activities import selectors, services
 from crm.activities.models import Call, Document, Meeting, Note, Task, WorkReportLine
 from crm.core.dashboard.registry import Widget, register_widget
-from crm.core.timeline.registry import ItemType, register_item_type
+from crm.core.timeline.registry import ItemType, register_item_type, row_ids
 
 
 def _ids(values: Iterable[str]) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]
+    return row_ids(values)
 
 
 def _visible(base: Callable[[Any], QuerySet]) -> Callable[[Any, Iterable[str]], set[str]]:
@@ -39,7 +39,7 @@ def _titles(model: type[Model], field: str) -> Callable[[Iterable[str]], dict[st
 
 
 def _url(name: str) -> Callable[[str], str | None]:
-    return lambda item_id: reverse(f"activities:{name}", args=[item_id]) if str(item_id).isdigit() else None
+    return lambda item_id: reverse(f"activities:{name}", args=[item_id]) if row_ids([item_id]) else None
 
 
 register_item_type(
@@ -101,7 +101,7 @@ def _report_line_visible(user: Any, ids: Iterable[str]) -> set[str]:
 
 
 def _report_line_url(item_id: str) -> str | None:
-    line = WorkReportLine.objects.filter(pk=item_id).only("report_id").first() if str(item_id).isdigit() else None
+    line = WorkReportLine.objects.filter(pk__in=row_ids([item_id])).only("report_id").first()
     return reverse("activities:report_detail", args=[line.report_id]) if line else None
 
 

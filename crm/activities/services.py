@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.activities.access import (
     MANAGE_CALENDARS,
+    call_scope,
     can_change_task,
     can_write_meeting,
     forget_calendar_access,
@@ -134,6 +135,16 @@ def _identity_ids(actor: Any, requested: Iterable[int], current: Iterable[int] =
     existing = {int(i) for i in current}
     visible = set(identity_base_for_user(user=actor).filter(pk__in=wanted | existing).values_list("pk", flat=True))
     return sorted((wanted & visible) | (existing - visible))
+
+
+def _custom_changed(obj: Any, custom: dict[str, Any]) -> dict[str, Any]:
+    """The item's custom values with these changes, validated, leaving `obj` as it was so
+    `tracked_update` sees (and audits, and saves) the difference."""
+    before = dict(obj.custom or {})
+    custom_values_apply(obj=obj, data=custom, partial=True)
+    after = obj.custom
+    obj.custom = before
+    return after
 
 
 def _who(user: Any) -> str:
@@ -646,8 +657,7 @@ def task_update(
     require_window(actor, "change", task)
     data = {k: v for k, v in values.items() if k in TASK_FIELDS and k != "task_type"}
     if custom is not None:
-        custom_values_apply(obj=task, data=custom, partial=True)
-        data["custom"] = task.custom
+        data["custom"] = _custom_changed(task, custom)
     tracked_update(obj=task, actor=actor, **data)
     if identity_ids is not None:
         task.identities.set(_identity_ids(actor, identity_ids, task.identities.values_list("pk", flat=True)))
@@ -911,7 +921,10 @@ def call_log(
     if external_id:
         existing = Call.all_objects.filter(external_id=external_id).first()
         if existing:
-            return existing
+            # the same call logged again; someone else's call is not revealed
+            if existing.deleted_at is None and call_scope(actor, Call.objects.filter(pk=existing.pk)).exists():
+                return existing
+            raise ActivityError(ActivityErrorCode.EXTERNAL_ID_TAKEN)
     data = {k: v for k, v in values.items() if k in CALL_FIELDS}
     data.setdefault("user", actor)
     data.setdefault("started_at", timezone.now())
@@ -926,8 +939,8 @@ def call_log(
     try:
         with transaction.atomic():
             tracked_create(obj=call, actor=actor)
-    except IntegrityError:
-        return Call.all_objects.get(external_id=external_id)
+    except IntegrityError as exc:
+        raise ActivityError(ActivityErrorCode.EXTERNAL_ID_TAKEN) from exc
     _call_history(call, actor)
     return call
 
@@ -946,8 +959,7 @@ def call_update(*, actor: Any, call: Call, values: dict[str, Any], custom: dict[
     if "their_number" in data:
         _normalize_call(data)
     if custom is not None:
-        custom_values_apply(obj=call, data=custom, partial=True)
-        data["custom"] = call.custom
+        data["custom"] = _custom_changed(call, custom)
     tracked_update(obj=call, actor=actor, **data)
     _call_history(call, actor)
     return call
@@ -1008,8 +1020,7 @@ def note_update(
     require_window(actor, "change", note)
     data: dict[str, Any] = {"title": title.strip(), "body": sanitize_html(body)}
     if custom is not None:
-        custom_values_apply(obj=note, data=custom, partial=True)
-        data["custom"] = note.custom
+        data["custom"] = _custom_changed(note, custom)
     tracked_update(obj=note, actor=actor, **data)
     if identity_ids is not None:
         note.identities.set(_identity_ids(actor, identity_ids, note.identities.values_list("pk", flat=True)))
@@ -1048,6 +1059,28 @@ def document_create(
     document.identities.set(_identity_ids(actor, identity_ids))
     _linked_history(DOCUMENT, document, actor, document.title)
     attachment_add(actor=actor, item_type=DOCUMENT, item_id=document.pk, upload=upload, name=document.title)
+    return document
+
+
+@transaction.atomic
+def document_update(
+    *,
+    actor: Any,
+    document: Document,
+    title: str,
+    description: str = "",
+    identity_ids: Iterable[int] | None = None,
+    custom: dict[str, Any] | None = None,
+) -> Document:
+    _require_owner(actor, document, "activities.change_document")
+    require_window(actor, "change", document)
+    data: dict[str, Any] = {"title": title.strip()[:250], "description": description}
+    if custom is not None:
+        data["custom"] = _custom_changed(document, custom)
+    tracked_update(obj=document, actor=actor, **data)
+    if identity_ids is not None:
+        document.identities.set(_identity_ids(actor, identity_ids, document.identities.values_list("pk", flat=True)))
+    _linked_history(DOCUMENT, document, actor, document.title)
     return document
 
 
@@ -1163,3 +1196,16 @@ def calendar_feed_token(*, user: Any, regenerate: bool = False) -> str:
         feed.save(update_fields=["token"])
         audit_record(actor=user, target=feed, action="calendarfeed.regenerated")
     return feed.token
+
+
+@transaction.atomic
+def work_report_submit(*, actor: Any, report: WorkReport) -> WorkReport:
+    """Hand in a report as it stands; afterwards it no longer changes."""
+    if report.user_id != actor.pk:
+        raise ActivityError(ActivityErrorCode.NOT_ALLOWED)
+    if report.submitted_at:
+        raise ActivityError(ActivityErrorCode.REPORT_SUBMITTED)
+    report.submitted_at = timezone.now()
+    report.save(update_fields=["submitted_at"])
+    audit_record(actor=actor, target=report, action="workreport.submitted")
+    return report

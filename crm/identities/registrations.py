@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core.customfields.registry import register_link_target
 from crm.core.dashboard.registry import Widget, register_widget
-from crm.core.timeline.registry import ItemType, register_item_type
+from crm.core.timeline.registry import ItemType, register_item_type, row_ids
 from crm.identities.events import EVENT_ITEM_TYPE, IMPORT_ITEM_TYPE
 from crm.identities.models import Identity
 
@@ -60,8 +60,27 @@ register_widget(
 # Profile history (ID-6): the identity's own milestones (created, became a customer,
 # merged, imported, number added from a call) are timeline items of type
 # "identities.event" whose id is the audit entry that recorded them.
-def _event_visible(user: Any, ids: Iterable[str]) -> set[str]:
-    return set(ids)  # whoever may open the profile may read its own milestones
+def _milestones_visible(item_type: str) -> Any:
+    """Whoever may see the identity may read its own milestones; nobody else (they show in
+    the global CRM history too, so they must not leak hidden identities)."""
+
+    def visible(user: Any, ids: Iterable[str]) -> set[str]:
+        from crm.core.timeline.models import TimelineEntry
+        from crm.identities.selectors import identity_base_for_user
+
+        links = list(
+            TimelineEntry.objects.filter(item_type=item_type, item_id__in=[str(i) for i in ids]).values_list(
+                "item_id", "identity_id"
+            )
+        )
+        shown = set(
+            identity_base_for_user(user=user)
+            .filter(pk__in={identity_id for _item, identity_id in links})
+            .values_list("pk", flat=True)
+        )
+        return {item_id for item_id, identity_id in links if identity_id in shown}
+
+    return visible
 
 
 register_item_type(
@@ -70,7 +89,7 @@ register_item_type(
         label=_("Profile event"),
         icon="bi-person-gear",
         url=lambda item_id: None,
-        visible_ids=_event_visible,
+        visible_ids=_milestones_visible(EVENT_ITEM_TYPE),
     )
 )
 
@@ -89,7 +108,7 @@ register_item_type(
         label=_("Imported from a file"),
         icon="bi-upload",
         url=_import_url,
-        visible_ids=_event_visible,
+        visible_ids=_milestones_visible(IMPORT_ITEM_TYPE),
     )
 )
 
@@ -101,20 +120,20 @@ PROFILE_ITEM_TYPE = "identities.identity"
 def _profile_visible(user: Any, ids: Iterable[str]) -> set[str]:
     from crm.identities.selectors import identity_base_for_user
 
-    wanted = [int(i) for i in ids if str(i).isdigit()]
+    wanted = row_ids(ids)
     rows = identity_base_for_user(user=user).filter(pk__in=wanted).values_list("pk", flat=True)
     return {str(pk) for pk in rows}
 
 
 def _profile_titles(ids: Iterable[str]) -> dict[str, str]:
-    wanted = [int(i) for i in ids if str(i).isdigit()]
+    wanted = row_ids(ids)
     return {str(pk): name for pk, name in Identity.all_objects.filter(pk__in=wanted).values_list("pk", "display_name")}
 
 
 def _profile_url(item_id: str) -> str | None:
     from django.urls import reverse
 
-    return reverse("identity_detail", args=[item_id]) if str(item_id).isdigit() else None
+    return reverse("identity_detail", args=[item_id]) if row_ids([item_id]) else None
 
 
 register_item_type(

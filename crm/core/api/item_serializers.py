@@ -206,22 +206,38 @@ class FollowUpQuery(serializers.Serializer):
 # --- attachments -------------------------------------------------------------------------
 
 
-def attachment_download_url(context: dict[str, Any], public_id: Any, number: int | None = None) -> str | None:
-    """The web download address (a page of the core web layer), absolute when the request
-    is known; None while that page is not installed."""
-    try:
-        url = reverse("item_attachment_download", args=[public_id])
-    except NoReverseMatch:
-        return None
-    if number is not None:
-        url = f"{url}?version={number}"
+def download_urls(context: dict[str, Any], public_id: Any, number: int | None = None) -> dict[str, str | None]:
+    """Where to fetch a file: the web address (a page of the core web layer, for a browser
+    session; None while that page is not installed) and the API one (token or session).
+    Absolute when the request is known; `v` names a version, else the newest."""
     request = context.get("request")
-    return request.build_absolute_uri(url) if request is not None else url
+    query = f"?v={number}" if number is not None else ""
+    urls: dict[str, str | None] = {}
+    for key, name in (("download_url", "item_attachment_download"), ("api_download_url", "api_attachment_download")):
+        try:
+            url = reverse(name, args=[public_id]) + query
+        except NoReverseMatch:
+            urls[key] = None
+            continue
+        urls[key] = request.build_absolute_uri(url) if request is not None else url
+    return urls
 
 
-class AttachmentVersionOutput(serializers.ModelSerializer):
-    download_url = serializers.SerializerMethodField()
+class DownloadUrlsMixin(serializers.Serializer):
+    download_url = serializers.SerializerMethodField(help_text="for a browser signed in to the CRM")
+    api_download_url = serializers.SerializerMethodField(help_text="for API clients (token)")
 
+    def _urls(self, obj: Any) -> dict[str, str | None]:
+        raise NotImplementedError
+
+    def get_download_url(self, obj: Any) -> str | None:
+        return self._urls(obj)["download_url"]
+
+    def get_api_download_url(self, obj: Any) -> str | None:
+        return self._urls(obj)["api_download_url"]
+
+
+class AttachmentVersionOutput(DownloadUrlsMixin, serializers.ModelSerializer):
     class Meta:
         model = AttachmentVersion
         fields = [
@@ -233,20 +249,35 @@ class AttachmentVersionOutput(serializers.ModelSerializer):
             "uploaded_by",
             "created_at",
             "download_url",
+            "api_download_url",
         ]
 
-    def get_download_url(self, obj: AttachmentVersion) -> str | None:
-        return attachment_download_url(self.context, obj.attachment.public_id, obj.number)
+    def _urls(self, obj: AttachmentVersion) -> dict[str, str | None]:
+        return download_urls(self.context, obj.attachment.public_id, obj.number)
 
 
-class AttachmentOutput(serializers.ModelSerializer):
+class AttachmentOutput(DownloadUrlsMixin, serializers.ModelSerializer):
+    """The download addresses here give the newest version; each version has its own."""
+
     created_by = UserBriefOutput(allow_null=True)
     versions = serializers.SerializerMethodField(help_text="newest first")
-    download_url = serializers.SerializerMethodField(help_text="the newest version")
 
     class Meta:
         model = Attachment
-        fields = ["public_id", "item_type", "item_id", "name", "created_by", "created_at", "versions", "download_url"]
+        fields = [
+            "public_id",
+            "item_type",
+            "item_id",
+            "name",
+            "created_by",
+            "created_at",
+            "versions",
+            "download_url",
+            "api_download_url",
+        ]
+
+    def _urls(self, obj: Attachment) -> dict[str, str | None]:
+        return download_urls(self.context, obj.public_id)
 
     @extend_schema_field(AttachmentVersionOutput(many=True))
     def get_versions(self, obj: Attachment) -> list[dict[str, Any]]:
@@ -254,9 +285,6 @@ class AttachmentOutput(serializers.ModelSerializer):
         for version in versions:
             version.attachment = obj  # the URL needs its public id; no query per version
         return AttachmentVersionOutput(versions, many=True, context=self.context).data
-
-    def get_download_url(self, obj: Attachment) -> str | None:
-        return attachment_download_url(self.context, obj.public_id)
 
 
 class AttachmentInput(serializers.Serializer):
@@ -266,6 +294,12 @@ class AttachmentInput(serializers.Serializer):
 
 class AttachmentVersionInput(serializers.Serializer):
     upload = serializers.FileField(help_text="the new version of the file")
+
+
+class DownloadQuery(serializers.Serializer):
+    v = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False, allow_null=True, default=None, help_text="version number"
+    )
 
 
 # --- notifications and mentions --------------------------------------------------------------
@@ -348,3 +382,41 @@ class HistoryItemOutput(serializers.Serializer):
 class HistoryPageOutput(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="the following page (cursor), or null at the end")
     results = HistoryItemOutput(many=True)
+
+
+# --- ids that must name rows the caller may use ------------------------------------------
+
+
+def row_pk(model: Any, **kwargs: Any) -> serializers.PrimaryKeyRelatedField:
+    """One row of `model` by id (the queryset of rows the caller may use is set per
+    request); a huge or negative id is a plain 400, never a database error."""
+    kwargs.setdefault("queryset", model._default_manager.none())
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_null", True)
+    return serializers.PrimaryKeyRelatedField(
+        pk_field=serializers.IntegerField(min_value=1, max_value=2**63 - 1), **kwargs
+    )
+
+
+class IdsField(serializers.ListField):
+    """A list of ids that must all name rows of `queryset` (set per request, e.g. the
+    identities the caller may see): hidden and missing rows look alike."""
+
+    def __init__(self, *, help_text: str, max_length: int = MAX_IDS, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            max_length=max_length,
+            help_text=help_text,
+            **kwargs,
+        )
+        self.queryset: Any = None
+
+    def to_internal_value(self, data: Any) -> list[int]:
+        ids = list(dict.fromkeys(super().to_internal_value(data)))
+        if ids and self.queryset is not None:
+            found = set(self.queryset.filter(pk__in=ids).values_list("pk", flat=True))
+            missing = [str(pk) for pk in ids if pk not in found]
+            if missing:
+                raise serializers.ValidationError(_("Unknown ids: %(ids)s.") % {"ids": ", ".join(missing)})
+        return ids

@@ -34,5 +34,9 @@ class ItemError(ApplicationError):
 
     def __init__(self, code: ItemErrorCode, message: str | None = None, **params: object):
         super().__init__(code, message, **params)
-        if code == ItemErrorCode.ITEM_NOT_FOUND:
-            self.status = 404
+        self.status = {
+            ItemErrorCode.ITEM_NOT_FOUND: 404,
+            ItemErrorCode.NOT_AUTHOR: 403,
+            ItemErrorCode.NOT_UPLOADER: 403,
+            ItemErrorCode.NOT_YOURS: 403,
+        }.get(code, 400)
