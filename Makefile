@@ -56,7 +56,7 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 
 messages: venv ## refresh the fa/uk catalogues after changing strings, then compile them
-	$(PY) manage.py makemessages -l fa -l uk --no-obsolete --ignore=.venv --ignore=frontend --ignore=var
+	$(PY) manage.py makemessages -l fa -l uk --no-obsolete --ignore=.venv --ignore=frontend --ignore=var --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: setup

@@ -723,13 +723,16 @@ def _repeat_text(meeting: Meeting) -> str:
     if not meeting.repeat:
         return ""
     n = max(1, meeting.repeat_interval)
-    texts = {
-        "DAILY": ngettext("every day", "every %(n)s days", n),
-        "WEEKLY": ngettext("every week", "every %(n)s weeks", n),
-        "MONTHLY": ngettext("every month", "every %(n)s months", n),
-        "YEARLY": ngettext("every year", "every %(n)s years", n),
-    }
-    text = texts[meeting.repeat] % {"n": n}
+    if n == 1:
+        text = str(meeting.get_repeat_display())  # "every day", "every week" …
+    else:
+        texts = {
+            "DAILY": ngettext("every %(n)s day", "every %(n)s days", n),
+            "WEEKLY": ngettext("every %(n)s week", "every %(n)s weeks", n),
+            "MONTHLY": ngettext("every %(n)s month", "every %(n)s months", n),
+            "YEARLY": ngettext("every %(n)s year", "every %(n)s years", n),
+        }
+        text = texts[meeting.repeat] % {"n": n}
     if meeting.repeat_until:
         text = _("%(rule)s, until %(date)s") % {"rule": text, "date": format_date(meeting.repeat_until, long=True)}
     return _digits(text)

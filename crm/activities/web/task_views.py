@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from crm.activities import selectors, services
@@ -350,7 +350,13 @@ def announcement_create(request: HttpRequest) -> HttpResponse:
             error_to_form(form, exc)
         else:
             sent = task.assignees.count()
-            messages.success(request, _("The announcement was sent to %(n)s people.") % {"n": sent})
+            messages.success(
+                request,
+                ngettext(
+                    "The announcement was sent to %(n)s person.", "The announcement was sent to %(n)s people.", sent
+                )
+                % {"n": sent},
+            )
             return redirect("activities:task_detail", task.pk)
     return render(request, "activities/tasks/announcement_form.html", {"form": form})
 

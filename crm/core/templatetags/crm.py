@@ -6,7 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.db import models
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from crm.core.i18n.calendars import get_calendar
 from crm.core.i18n.digits import localize_digits
@@ -116,3 +119,33 @@ def field_label(name: str, entry: Any) -> str:
     if getattr(related, "verbose_name", None) and not getattr(related, "auto_created", False):
         return str(related.verbose_name)
     return str(target._meta.verbose_name_plural) if target else name
+
+
+@register.simple_tag
+def audit_value(entry: Any, name: str, value: Any) -> str:
+    """A changed value as people read it: choice labels, yes/no, dates in the user's
+    calendar, the name of a linked record — not the stored code, id or ISO string."""
+    if value is None or value == "":
+        return "—"
+    model = entry.target_type.model_class() if getattr(entry, "target_type_id", None) else None
+    field = None
+    if model is not None:
+        field = next((f for f in model._meta.concrete_fields if name in (f.name, f.attname)), None)
+    if field is None:
+        return str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return str(_("yes") if value in (True, "True", "true", 1) else _("no"))
+    if isinstance(field, (models.DateTimeField, models.DateField)) and isinstance(value, str):
+        moment = parse_datetime(value) if isinstance(field, models.DateTimeField) else None
+        day = parse_date(value) if moment is None else None
+        if moment is not None:
+            return udatetime(moment)
+        if day is not None:
+            return udate(day)
+        return value
+    if field.is_relation and field.related_model is not None and str(value).isdigit():
+        related = field.related_model._base_manager.filter(pk=value).first()
+        return str(related) if related is not None else f"#{value}"
+    return str(value)
