@@ -555,6 +555,11 @@ export function getDatepicker(input) {
 }
 
 /** Close whatever picker is open (e.g. before an htmx swap). */
-export function closeDatepickers() {
-  if (openPicker) openPicker.close(false);
+/** Close the open picker when `root` (the part of the page about to be replaced) holds
+ * its input; a swap elsewhere (e.g. the free/busy panel refreshing because the date just
+ * changed) leaves it open. Without a root, close it whatever happens. */
+export function closeDatepickers(root = null) {
+  if (!openPicker) return;
+  if (root && typeof root.contains === 'function' && !root.contains(openPicker.input)) return;
+  openPicker.close(false);
 }

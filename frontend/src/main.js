@@ -59,7 +59,8 @@ if (document.readyState === 'loading') {
 } else {
   enhance(document.body);
 }
-document.addEventListener('htmx:beforeSwap', closeDatepickers);
+document.addEventListener('htmx:beforeSwap', (event) => closeDatepickers(event.detail && event.detail.target));
+document.addEventListener('htmx:oobBeforeSwap', (event) => closeDatepickers(event.detail && event.detail.target));
 // An htmx action that failed (403/404/500, or the network) says so instead of doing nothing.
 document.addEventListener('htmx:responseError', (e) => {
   const status = e.detail && e.detail.xhr ? e.detail.xhr.status : 0;

@@ -137,7 +137,7 @@ export function notify({ title = '', body = '', url = null, level = 'primary', s
   toast.setAttribute('aria-atomic', 'true');
 
   const header = document.createElement('div');
-  header.className = 'toast-header';
+  header.className = 'toast-header text-body';
   const ic = document.createElement('i');
   ic.className = `bi bi-bell-fill text-${level} me-2`;
   ic.setAttribute('aria-hidden', 'true');
