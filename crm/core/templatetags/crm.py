@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.db import models
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from crm.core.i18n.calendars import get_calendar
@@ -94,6 +94,18 @@ def audit_label(action: str) -> str:
     return audit_action_label(action)
 
 
+# keys that services put in audit changes beside model fields (who a task went to, a note…)
+CHANGE_KEYS = {
+    "to": gettext_lazy("referred to"),
+    "note": gettext_lazy("note"),
+    "response": gettext_lazy("response"),
+    "version": gettext_lazy("version"),
+    "grants": gettext_lazy("access"),
+    "name": gettext_lazy("name"),
+    "body": gettext_lazy("text"),
+}
+
+
 @register.filter
 def field_label(name: str, entry: Any) -> str:
     """The verbose name of a changed field in an audit entry ('national_id' → 'National ID')."""
@@ -114,7 +126,7 @@ def field_label(name: str, entry: Any) -> str:
     try:  # nested lists kept in the same diff: phones, emails, categories…
         related = model._meta.get_field(name)
     except Exception:
-        return name
+        return str(CHANGE_KEYS.get(name, name))
     target = getattr(related, "related_model", None)
     if getattr(related, "verbose_name", None) and not getattr(related, "auto_created", False):
         return str(related.verbose_name)
@@ -132,7 +144,7 @@ def audit_value(entry: Any, name: str, value: Any) -> str:
     if model is not None:
         field = next((f for f in model._meta.concrete_fields if name in (f.name, f.attname)), None)
     if field is None:
-        return str(value)
+        return digits(value)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.BooleanField):
@@ -147,5 +159,5 @@ def audit_value(entry: Any, name: str, value: Any) -> str:
         return value
     if field.is_relation and field.related_model is not None and str(value).isdigit():
         related = field.related_model._base_manager.filter(pk=value).first()
-        return str(related) if related is not None else f"#{value}"
-    return str(value)
+        return str(related) if related is not None else digits(f"#{value}")
+    return digits(value)
