@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 
 from crm.core.i18n.calendars import calendar_override, default_calendar_for
@@ -28,6 +27,7 @@ from crm.core.notifications.registry import (
     transport_get,
     transports,
 )
+from crm.core.scheduling.leases import claim_leased
 from crm.core.templating import render_text
 
 logger = logging.getLogger(__name__)
@@ -204,23 +204,15 @@ def message_template_reset(*, actor: Any, kind: str, language: str) -> None:
 
 def outbox_claim(*, worker_id: str, limit: int = 100, now: dt.datetime | None = None) -> list[OutboxMessage]:
     """Take due rows for this worker; rows whose holder died come back after the lease."""
-    now = now or timezone.now()
-    claimable = Q(status=OutboxMessage.Status.PENDING) | Q(status=OutboxMessage.Status.SENDING, lease_until__lt=now)
-    with transaction.atomic():
-        rows = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(claimable, due_at__lte=now)
-            .order_by("due_at", "id")[:limit]
-        )
-        if not rows:
-            return []
-        lease = now + LEASE
-        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
-            status=OutboxMessage.Status.SENDING, claimed_by=worker_id, lease_until=lease
-        )
-    for row in rows:
-        row.status, row.claimed_by, row.lease_until = OutboxMessage.Status.SENDING, worker_id, lease
-    return rows
+    return claim_leased(
+        OutboxMessage,
+        worker_id=worker_id,
+        limit=limit,
+        now=now or timezone.now(),
+        lease=LEASE,
+        pending=OutboxMessage.Status.PENDING,
+        running=OutboxMessage.Status.SENDING,
+    )
 
 
 def outbox_send(*, row: OutboxMessage, worker_id: str) -> bool:

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from crm.core.scheduling.leases import claim_leased
 from crm.core.scheduling.models import DueJob
 
 logger = logging.getLogger(__name__)
@@ -56,23 +56,15 @@ def due_job_cancel(*, dedupe_key: str) -> int:
 
 def due_jobs_claim(*, worker_id: str, limit: int = 100, now: dt.datetime | None = None) -> list[DueJob]:
     """Atomically take up to `limit` due rows for this worker (skip rows others hold)."""
-    now = now or timezone.now()
-    claimable = Q(status=DueJob.Status.PENDING) | Q(status=DueJob.Status.RUNNING, lease_until__lt=now)
-    with transaction.atomic():
-        rows = list(
-            DueJob.objects.select_for_update(skip_locked=True)
-            .filter(claimable, due_at__lte=now)
-            .order_by("due_at", "id")[:limit]
-        )
-        if not rows:
-            return []
-        lease = now + LEASE
-        DueJob.objects.filter(pk__in=[r.pk for r in rows]).update(
-            status=DueJob.Status.RUNNING, claimed_by=worker_id, lease_until=lease
-        )
-    for row in rows:
-        row.status, row.claimed_by, row.lease_until = DueJob.Status.RUNNING, worker_id, lease
-    return rows
+    return claim_leased(
+        DueJob,
+        worker_id=worker_id,
+        limit=limit,
+        now=now or timezone.now(),
+        lease=LEASE,
+        pending=DueJob.Status.PENDING,
+        running=DueJob.Status.RUNNING,
+    )
 
 
 def _finish(job: DueJob, worker_id: str, **values: Any) -> None:
