@@ -207,6 +207,19 @@ def meeting_cartable(*, user: Any, box: str = "upcoming") -> QuerySet[Meeting]:
     return qs.filter(Q(end__gt=now) | ~Q(repeat="")).exclude(status=Meeting.Status.CANCELLED).order_by("start")
 
 
+def with_next_occurrence(meetings: list[Meeting], *, after: dt.datetime | None = None) -> list[Meeting]:
+    """Set `.shown_start` on each: the next occurrence of a repeating appointment (or its
+    last one when none is left), the start of a one-off — what a cartable row should show."""
+    after = after or timezone.now()
+    for meeting in meetings:
+        meeting.shown_start = meeting.start  # type: ignore[attr-defined]
+        if meeting.repeat and meeting.start < after:
+            upcoming = next(occurrences(meeting, after, after + dt.timedelta(days=800)), None)
+            if upcoming is not None:
+                meeting.shown_start = upcoming[0]  # type: ignore[attr-defined]
+    return meetings
+
+
 def ical_meetings(*, user: Any, days_back: int = 60, days_ahead: int = 365) -> list[Occurrence]:
     now = timezone.now()
     return work_calendar(

@@ -190,3 +190,14 @@ def test_only_invited_users_respond(alice, bob, charlie, staff_calendar):
     other = make_user("dora")
     with pytest.raises(ActivityError):
         meeting_respond(actor=other, meeting=meeting, response="maybe-not")
+
+
+def test_a_repeating_appointment_shows_its_next_occurrence_in_the_cartable(alice, staff_calendar):
+    from crm.activities.selectors import meeting_cartable, with_next_occurrence
+
+    daily = book(alice, staff_calendar, at(-3, 9), at(-3, 10), values={"repeat": Meeting.Repeat.DAILY})
+    [row] = with_next_occurrence(list(meeting_cartable(user=alice, box="upcoming")))
+    assert row.pk == daily.pk
+    now = timezone.now()
+    assert now <= row.shown_start <= now + dt.timedelta(days=1)
+    assert timezone.localtime(row.shown_start).hour == 9

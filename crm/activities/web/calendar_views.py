@@ -832,6 +832,7 @@ def meeting_cartable(request: HttpRequest) -> HttpResponse:
     box = box if box in dict(CARTABLE_BOXES) else "upcoming"
     qs: QuerySet[Meeting] = selectors.meeting_cartable(user=request.user, box=box)
     page = paginate(request, qs, per_page=25)
+    selectors.with_next_occurrence(page["rows"])
     prefetch_related_objects(
         page["rows"],
         Prefetch(
