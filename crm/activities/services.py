@@ -796,6 +796,10 @@ def task_delete(*, actor: Any, task: Task) -> None:
         raise ActivityError(ActivityErrorCode.NOT_ALLOWED)
     require_window(actor, "delete", task)
     soft_delete(obj=task, actor=actor)
+    # out of every cartable (the counts read the cartable rows without joining the task)
+    task.assignees.filter(state__in=[TaskAssignee.State.OPEN, TaskAssignee.State.WAITING]).update(
+        state=TaskAssignee.State.CANCELLED
+    )
     timeline_hide(item_type=TASK, item_id=task.pk)
 
 

@@ -288,3 +288,11 @@ def test_an_announcement_to_an_empty_department_is_refused(alice):
     with pytest.raises(ActivityError) as refused:
         announcement_send(actor=alice, title="Hello", department_ids=[empty.pk])
     assert refused.value.code == ActivityErrorCode.NO_ASSIGNEE
+
+
+def test_a_deleted_task_leaves_every_cartable_and_its_counts(alice, bob):
+    task = services.task_create(actor=alice, values={"title": "Old request"}, user_ids=[bob.pk])
+    assert selectors.task_cartable_counts(user=bob)["received"] == 1
+    services.task_delete(actor=alice, task=task)
+    assert selectors.task_cartable_counts(user=bob) == {"received": 0, "overdue": 0}
+    assert list(selectors.task_cartable(user=bob, box="received")) == []
