@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "crm.org",
     "crm.identities",
     "crm.activities",
+    "crm.messaging",
+    "crm.sales",
+    "crm.inventory",
+    "crm.finance",
 ]
 
 MIDDLEWARE = [

@@ -28,10 +28,23 @@ class Transport:
     send: Callable[[Any], str]
     # the user's address on this channel, or "" when they have none / did not opt in
     address_for: Callable[[Any], str]
+    # optional: send many rows at once (one connection, concurrent requests); returns per
+    # row id a reference or the exception that `send` would have raised for that row
+    send_batch: Callable[[list[Any]], dict[int, str | BaseException]] | None = None
 
 
 class PermanentFailure(Exception):
     pass
+
+
+class Deferred(Exception):
+    """Not sent and not failed: look again later without counting an attempt — e.g. a row
+    taken over from a dead worker whose hand-off to the gateway may have happened, until the
+    gateway's report says whether it did (exactly once at the transport edge)."""
+
+    def __init__(self, seconds: float = 15, reason: str = "") -> None:
+        super().__init__(reason or "deferred")
+        self.seconds = seconds
 
 
 _kinds: dict[str, MessageKind] = {}

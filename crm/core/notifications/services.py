@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from crm.core.i18n.calendars import calendar_override, default_calendar_for
 from crm.core.notifications.models import MessageTemplate, Notification, OutboxMessage
 from crm.core.notifications.registry import (
+    Deferred,
     PermanentFailure,
     Transport,
     message_kind_get,
@@ -215,38 +216,100 @@ def outbox_claim(*, worker_id: str, limit: int = 100, now: dt.datetime | None = 
     )
 
 
-def outbox_send(*, row: OutboxMessage, worker_id: str) -> bool:
-    transport = transport_get(row.channel)
+def _outcome(row: OutboxMessage, worker_id: str, result: str | BaseException) -> bool:
+    """Record what sending one row came to; only rows this worker still holds change."""
     held = OutboxMessage.objects.filter(pk=row.pk, claimed_by=worker_id, status=OutboxMessage.Status.SENDING)
     now = timezone.now()
-    if transport is None:
-        held.update(status=OutboxMessage.Status.FAILED, last_error=f"no transport for {row.channel}")
+    if isinstance(result, Deferred):
+        held.update(
+            status=OutboxMessage.Status.PENDING,
+            due_at=now + dt.timedelta(seconds=result.seconds),
+            last_error=str(result)[:4000],
+        )
         return False
-    try:
-        reference = transport.send(row)
-    except PermanentFailure as exc:
-        held.update(status=OutboxMessage.Status.FAILED, attempts=row.attempts + 1, last_error=str(exc)[:4000])
+    if isinstance(result, PermanentFailure):
+        held.update(status=OutboxMessage.Status.FAILED, attempts=row.attempts + 1, last_error=str(result)[:4000])
         return False
-    except Exception:
-        logger.exception("outbox %s failed", row.pk)
+    if isinstance(result, BaseException):
         attempts = row.attempts + 1
         retry = attempts < row.max_attempts
+        error = "".join(traceback.format_exception(result))[-4000:] if result.__traceback__ else repr(result)
         held.update(
             status=OutboxMessage.Status.PENDING if retry else OutboxMessage.Status.FAILED,
             attempts=attempts,
             due_at=now + dt.timedelta(seconds=30 * 2**attempts) if retry else row.due_at,
-            last_error=traceback.format_exc()[-4000:],
+            last_error=error,
         )
         return False
-    held.update(status=OutboxMessage.Status.SENT, attempts=row.attempts + 1, sent_at=now, provider_ref=reference[:200])
+    held.update(status=OutboxMessage.Status.SENT, attempts=row.attempts + 1, sent_at=now, provider_ref=result[:200])
     return True
 
 
+def outbox_send(*, row: OutboxMessage, worker_id: str) -> bool:
+    transport = transport_get(row.channel)
+    if transport is None:
+        return _outcome(row, worker_id, PermanentFailure(f"no transport for {row.channel}"))
+    try:
+        result: str | BaseException = transport.send(row)
+    except Exception as exc:
+        if not isinstance(exc, (Deferred, PermanentFailure)):
+            logger.exception("outbox %s failed", row.pk)
+        result = exc
+    return _outcome(row, worker_id, result)
+
+
+def _mark_sent(rows: list[OutboxMessage], worker_id: str, refs: dict[int, str]) -> None:
+    """One statement for a batch's successes (the common case of a bulk send)."""
+    if not rows:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        for row in rows:
+            OutboxMessage.objects.filter(pk=row.pk, claimed_by=worker_id, status=OutboxMessage.Status.SENDING).update(
+                status=OutboxMessage.Status.SENT,
+                attempts=row.attempts + 1,
+                sent_at=now,
+                provider_ref=refs[row.pk][:200],
+            )
+
+
 def outbox_dispatch_batch(*, worker_id: str, limit: int = 100) -> int:
+    """Claim due rows and send them: per row, or per channel in one call for transports
+    that can send a batch (SMS gateways, one SMTP connection)."""
     rows = outbox_claim(worker_id=worker_id, limit=limit)
+    by_channel: dict[str, list[OutboxMessage]] = {}
     for row in rows:
-        outbox_send(row=row, worker_id=worker_id)
+        by_channel.setdefault(row.channel, []).append(row)
+    for channel, group in by_channel.items():
+        transport = transport_get(channel)
+        if transport is None or transport.send_batch is None:
+            for row in group:
+                outbox_send(row=row, worker_id=worker_id)
+            continue
+        try:
+            results = transport.send_batch(group)
+        except Exception as exc:  # the whole batch failed the same way
+            logger.exception("outbox batch on %s failed", channel)
+            results = {row.pk: exc for row in group}
+        sent = [row for row in group if isinstance(results.get(row.pk), str)]
+        _mark_sent(sent, worker_id, {row.pk: str(results[row.pk]) for row in sent})
+        for row in group:
+            outcome = results.get(row.pk, Deferred(reason="no result from the batch"))
+            if not isinstance(outcome, str):
+                _outcome(row, worker_id, outcome)
     return len(rows)
+
+
+def outbox_cancel(*, ids: Iterable[int]) -> int:
+    """Cancel rows not yet sent (a cancelled bulk send); rows being sent finish."""
+    return OutboxMessage.objects.filter(pk__in=list(ids), status=OutboxMessage.Status.PENDING).update(
+        status=OutboxMessage.Status.CANCELLED
+    )
+
+
+def outbox_reschedule(*, ids: Iterable[int], due_at: dt.datetime) -> int:
+    """Move rows not yet sent to another time (pause = far future, resume = spread again)."""
+    return OutboxMessage.objects.filter(pk__in=list(ids), status=OutboxMessage.Status.PENDING).update(due_at=due_at)
 
 
 # --- the email transport (SMTP through Django's configured backend) -------------------

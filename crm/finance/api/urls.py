@@ -1,0 +1,5 @@
+"""Routes of the finance API under /api/v1/."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""Pages of inventory (signed-in staff)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "inventory"
+
+urlpatterns: list = []
