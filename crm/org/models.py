@@ -28,6 +28,7 @@ class User(AbstractUser):
     calendar = models.CharField(_("calendar"), max_length=10, blank=True, choices=Calendar.choices)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     notify_by_email = models.BooleanField(_("also send notifications by email"), default=False)
+    notify_by_sms = models.BooleanField(_("also send notifications by SMS"), default=False)
 
     class Meta(AbstractUser.Meta):
         ordering = ["username"]
