@@ -1,5 +1,5 @@
 """Routes of the messaging API under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from crm.messaging.api import views
 
-urlpatterns: list = []
+urlpatterns = views.urlpatterns

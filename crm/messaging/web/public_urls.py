@@ -1,7 +1,7 @@
-"""Public pages of messaging (no staff login: links sent to customers, callbacks)."""
+"""Public messaging URLs (no staff login), mounted at /m/."""
 
-from django.urls import path  # noqa: F401
+from crm.messaging.web import callback_views, tracking_views
 
 app_name = "messaging_public"
 
-urlpatterns: list = []
+urlpatterns = callback_views.urlpatterns + tracking_views.urlpatterns

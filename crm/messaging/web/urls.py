@@ -1,7 +1,23 @@
-"""Pages of messaging (signed-in staff)."""
+"""Pages of messaging (signed-in staff), mounted at /messages/."""
 
-from django.urls import path  # noqa: F401
+from crm.messaging.web import (
+    bulk_views,
+    inbound_views,
+    mail_views,
+    occasion_views,
+    send_views,
+    sms_views,
+    template_views,
+)
 
 app_name = "messaging"
 
-urlpatterns: list = []
+urlpatterns = (
+    sms_views.urlpatterns
+    + mail_views.urlpatterns
+    + template_views.urlpatterns
+    + send_views.urlpatterns
+    + occasion_views.urlpatterns
+    + inbound_views.urlpatterns
+    + bulk_views.urlpatterns
+)

@@ -1,5 +1,5 @@
 """Routes of the sales API under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from crm.sales.api import catalogue_api, document_api
 
-urlpatterns: list = []
+urlpatterns = document_api.urlpatterns + catalogue_api.urlpatterns

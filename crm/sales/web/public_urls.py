@@ -1,7 +1,7 @@
-"""Public pages of sales (no staff login: links sent to customers, callbacks)."""
+"""Public sales URLs (links sent to customers), mounted at /d/."""
 
-from django.urls import path  # noqa: F401
+from crm.sales.web import customer_views
 
 app_name = "sales_public"
 
-urlpatterns: list = []
+urlpatterns = customer_views.urlpatterns

@@ -1,7 +1,7 @@
-"""Pages of sales (signed-in staff)."""
+"""Pages of sales, mounted at /sales/."""
 
-from django.urls import path  # noqa: F401
+from crm.sales.web import catalogue_views, document_views, print_views
 
 app_name = "sales"
 
-urlpatterns: list = []
+urlpatterns = document_views.urlpatterns + catalogue_views.urlpatterns + print_views.urlpatterns

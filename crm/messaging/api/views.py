@@ -1,0 +1,3 @@
+"""Messaging API: send, list, status."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Bulk sends, their reports, target groups and newsletters."""
+
+urlpatterns: list = []

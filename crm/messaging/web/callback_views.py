@@ -1,0 +1,3 @@
+"""Gateway callbacks: delivery reports and inbound SMS (shared secret, idempotent)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Inbound SMS surveys/contests with results, routing rules."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""My email (inbox, sent, threads, composer), mailboxes and their access, fax lists."""
+
+urlpatterns: list = []

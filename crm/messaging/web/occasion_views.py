@@ -1,0 +1,3 @@
+"""Occasion messages (birthdays, holidays, special dates)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Quick send of SMS, email or fax to one or many identities."""
+
+urlpatterns: list = []

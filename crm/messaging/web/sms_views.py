@@ -1,0 +1,3 @@
+"""SMS lines, suppression list (blacklist/opt-outs) and SMS sent/received lists."""
+
+urlpatterns: list = []

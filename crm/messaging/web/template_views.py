@@ -1,0 +1,3 @@
+"""Message templates with smart parameters: editor, placeholder picker, preview."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Products, product groups and price lists API."""
+
+urlpatterns: list = []

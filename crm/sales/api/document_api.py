@@ -1,0 +1,3 @@
+"""Sales documents API (with approve/reject actions)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Product groups, products and price lists."""
+
+urlpatterns: list = []

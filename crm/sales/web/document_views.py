@@ -1,0 +1,3 @@
+"""Quotes, invoices and returns: list, form with lines, detail, approval."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Printing documents: HTML preview and PDF (WeasyPrint)."""
+
+urlpatterns: list = []
