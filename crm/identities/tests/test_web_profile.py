@@ -56,7 +56,6 @@ class TestTabs:
         assert "Valiasr 1, Tehran" in html
         assert "Wedding" in html
         assert "Reza" in html
-        assert 'data-slot="balance"' in html
         assert 'aria-current="page" data-tab="details"' in html
 
     def test_fa_profile_uses_persian_digits_and_jalali(self, client, alice):

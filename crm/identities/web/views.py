@@ -45,6 +45,7 @@ from crm.identities.access import accessible_category_ids
 from crm.identities.errors import IdentityErrorCode
 from crm.identities.models import Identity, Phone
 from crm.identities.phones import display_phone
+from crm.identities.profile import profile_actions, profile_facts, profile_tabs
 from crm.identities.web import category_views
 from crm.identities.web.forms import (
     MAX_ROWS,
@@ -420,13 +421,17 @@ def _contacts(request: HttpRequest, identity: Identity) -> dict[str, Any]:
 @login_required
 def identity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     identity = _identity_or_404(request, pk, include_deleted=True)
+    extra_tabs = {t.key: t for t in profile_tabs(request.user)}
+    tabs = TABS + [(t.key, t.label) for t in extra_tabs.values()]
     tab = request.GET.get("tab", "details")
-    tab = tab if tab in dict(TABS) else "details"
+    tab = tab if tab in dict(tabs) else "details"
     hidden = hidden_fields(request.user, Identity)
     context: dict[str, Any] = {
         "identity": identity,
         "tab": tab,
-        "tabs": TABS,
+        "tabs": tabs,
+        "facts": profile_facts(request.user, identity),
+        "actions": [] if identity.is_deleted else profile_actions(request.user, identity),
         "hidden": hidden,
         "categories": _visible_categories(request.user, identity),
         "can_change": can(request.user, "change", identity),
@@ -441,6 +446,8 @@ def identity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
     elif tab == "history":
         context |= timeline_page(user=request.user, identity_id=identity.pk, page=_page_number(request))
+    elif tab in extra_tabs:
+        context |= {"extra_tab": True, "extra_tab_html": extra_tabs[tab].render(request, identity)}
     elif tab == "changes":
         context["history"] = _changes(identity, hidden)
         if request.user.has_perm("identities.merge_identity"):  # "undo this merge" under merge entries
