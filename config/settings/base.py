@@ -137,6 +137,9 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("CRM_MAIL_FROM", "crm@localhost")
 CRM_PUBLIC_URL = env_str("CRM_PUBLIC_URL", "http://127.0.0.1:8000")
+# Shared secret gateways (Kannel's dlr-url / get-url, provider webhooks) send with their
+# callbacks; derived from SECRET_KEY when not set.
+CRM_SMS_CALLBACK_SECRET = env_str("CRM_SMS_CALLBACK_SECRET", "")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -236,7 +236,9 @@ def employee_card_delete(*, actor: Any, card: EmployeeCard) -> None:
 
 
 @transaction.atomic
-def user_preferences_set(*, actor: User, language: str, calendar: str, notify_by_email: bool) -> User:
+def user_preferences_set(
+    *, actor: User, language: str, calendar: str, notify_by_email: bool, notify_by_sms: bool | None = None
+) -> User:
     tracked_update(
         obj=actor,
         actor=actor,
@@ -244,6 +246,7 @@ def user_preferences_set(*, actor: User, language: str, calendar: str, notify_by
         language=language,
         calendar=calendar,
         notify_by_email=notify_by_email,
+        notify_by_sms=actor.notify_by_sms if notify_by_sms is None else notify_by_sms,
     )
     return actor
 

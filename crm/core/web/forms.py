@@ -13,6 +13,7 @@ class PreferencesForm(forms.Form):
     )
     calendar = forms.ChoiceField(label=_("Calendar"), choices=CALENDAR_CHOICES, required=False)
     notify_by_email = forms.BooleanField(label=_("Also send my notifications by email"), required=False)
+    notify_by_sms = forms.BooleanField(label=_("Also send my notifications by SMS to my mobile"), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

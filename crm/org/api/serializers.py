@@ -31,6 +31,7 @@ class MeOutput(serializers.ModelSerializer):
             "language",
             "calendar",
             "notify_by_email",
+            "notify_by_sms",
             "is_superuser",
             "permissions",
         ]
@@ -43,6 +44,7 @@ class MeInput(serializers.Serializer):
     language = serializers.ChoiceField(choices=["", *[c for c, _ in settings.LANGUAGES]], required=False)
     calendar = serializers.ChoiceField(choices=["", *CALENDARS], required=False)
     notify_by_email = serializers.BooleanField(required=False)
+    notify_by_sms = serializers.BooleanField(required=False)
 
 
 class DepartmentOutput(serializers.ModelSerializer):

@@ -77,6 +77,7 @@ class MeApi(GenericAPIView):
             "language": user.language,
             "calendar": user.calendar,
             "notify_by_email": user.notify_by_email,
+            "notify_by_sms": user.notify_by_sms,
             **data.validated_data,
         }
         services.user_preferences_set(actor=user, **values)

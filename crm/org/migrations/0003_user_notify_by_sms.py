@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0002_employeecard_custom_gin'),
+        ("org", "0002_employeecard_custom_gin"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='notify_by_sms',
-            field=models.BooleanField(default=False, verbose_name='also send notifications by SMS'),
+            model_name="user",
+            name="notify_by_sms",
+            field=models.BooleanField(default=False, verbose_name="also send notifications by SMS"),
         ),
     ]

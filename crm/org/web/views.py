@@ -308,7 +308,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = PreferencesForm(
         request.POST or None,
-        initial={"language": user.language, "calendar": user.calendar, "notify_by_email": user.notify_by_email},
+        initial={
+            "language": user.language,
+            "calendar": user.calendar,
+            "notify_by_email": user.notify_by_email,
+            "notify_by_sms": user.notify_by_sms,
+        },
     )
     if request.method == "POST" and form.is_valid():
         services.user_preferences_set(actor=user, **form.cleaned_data)
