@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,7 +35,7 @@ from crm.core.customfields.selectors import custom_values_display
 from crm.core.errors import ApplicationError
 from crm.core.i18n.digits import to_latin_digits
 from crm.core.items.errors import ItemError, ItemErrorCode
-from crm.core.items.models import Attachment, AttachmentVersion
+from crm.core.items.selectors import attachment_version_for_user, attachments_for_items
 from crm.core.permissions.access import field_access, hidden_fields
 from crm.core.web.admin_forms import bootstrapify
 from crm.core.web.errors import error_to_message
@@ -228,7 +228,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     call = _call_or_404(request, pk)
     recording = None
     if call.recording_id and call.recording and call.recording.deleted_at is None:
-        version = AttachmentVersion.objects.filter(attachment_id=call.recording_id).order_by("-number").first()
+        version = attachment_version_for_user(user=request.user, public_id=call.recording.public_id)
         if version is not None:
             recording = {
                 "version": version,
@@ -428,20 +428,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 
 
 def _current_files(ids: list[int]) -> list[Any]:
-    if not ids:
-        return []
-    rows = (
-        Attachment.objects.filter(
-            item_type=services.DOCUMENT, item_id__in=[str(i) for i in ids], deleted_at__isnull=True
-        )
-        .prefetch_related(Prefetch("versions", queryset=AttachmentVersion.objects.order_by("-number")))
-        .order_by("-id")
-    )
-    for row in rows:
-        versions = list(row.versions.all())
-        row.latest = versions[0] if versions else None
-        row.version_count = len(versions)
-    return list(rows)
+    return attachments_for_items(item_type=services.DOCUMENT, item_ids=ids)
 
 
 @login_required

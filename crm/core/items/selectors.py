@@ -66,6 +66,24 @@ def attachments_for_item(*, item_type: str, item_id: str | int) -> QuerySet[Atta
     )
 
 
+def attachments_for_items(*, item_type: str, item_ids: list[int | str]) -> list[Attachment]:
+    """The live attachments of many items of one type in one query (a list page), each with
+    `latest` (its newest version) and `version_count`. The caller has already scoped the
+    items to what the user may see."""
+    if not item_ids:
+        return []
+    rows = list(
+        Attachment.objects.filter(item_type=item_type, item_id__in=[str(i) for i in item_ids], deleted_at__isnull=True)
+        .prefetch_related(Prefetch("versions", queryset=AttachmentVersion.objects.order_by("-number")))
+        .order_by("-id")
+    )
+    for row in rows:
+        versions = list(row.versions.all())
+        row.latest = versions[0] if versions else None  # type: ignore[attr-defined]
+        row.version_count = len(versions)  # type: ignore[attr-defined]
+    return rows
+
+
 def attachment_version_for_user(*, user: Any, public_id: Any, number: int | None = None) -> AttachmentVersion | None:
     """A file to download, if the user may see the item it hangs on."""
     attachment = Attachment.objects.filter(public_id=public_id, deleted_at__isnull=True).first()
