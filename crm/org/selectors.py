@@ -136,3 +136,21 @@ def users_holding_position(position_id: int) -> QuerySet[User]:
     appointed = Appointment.objects.active_on(today).filter(position_id=position_id).values("user_id")
     standing_in = Substitution.objects.active_on(today).filter(position_id=position_id).values("substitute_id")
     return User.objects.filter(is_active=True).filter(Q(pk__in=appointed) | Q(pk__in=standing_in))
+
+
+# --- choice lists: whom a staff member may pick (tasks, attendees, calendar grants) ---------
+
+
+def colleague_choices(*, also: Any = ()) -> QuerySet[User]:
+    """Active colleagues anyone may pick, plus any already chosen (someone who left is not
+    dropped from an existing record)."""
+    return User.objects.filter(Q(is_active=True) | Q(pk__in=list(also))).order_by("first_name", "last_name", "username")
+
+
+def position_choices(*, active_only: bool = False) -> QuerySet[Position]:
+    qs = Position.objects.select_related("department")
+    return (qs.filter(active=True) if active_only else qs).order_by("department__name", "title")
+
+
+def department_choices() -> QuerySet[Department]:
+    return Department.objects.order_by("path")

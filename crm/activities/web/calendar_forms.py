@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -18,6 +18,7 @@ from crm.activities.models import Calendar, CalendarAccess, Meeting, Room
 from crm.core.i18n.forms import UserDateField, UserDateTimeField
 from crm.core.web.admin_forms import BootstrapMixin
 from crm.identities.selectors import identity_base_for_user
+from crm.org import selectors as org_selectors
 from crm.org.models import Department, Position
 
 REMINDER_CHOICES = [
@@ -34,12 +35,7 @@ VIEWS = ("month", "week", "day")
 
 
 def active_users(also: Any = ()) -> QuerySet[Any]:
-    """Active users, plus any already chosen (an attendee who left is not dropped)."""
-    return (
-        get_user_model()
-        .objects.filter(Q(is_active=True) | Q(pk__in=list(also)))
-        .order_by("first_name", "last_name", "username")
-    )
+    return org_selectors.colleague_choices(also=also)
 
 
 def int_list(values: Any) -> list[int]:
@@ -245,8 +241,8 @@ class CalendarForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, manager: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         users = active_users(self.initial.get("read_users", []) + self.initial.get("write_users", []))
-        positions = Position.objects.filter(active=True).select_related("department").order_by("title")
-        departments = Department.objects.order_by("path")
+        positions = org_selectors.position_choices(active_only=True)
+        departments = org_selectors.department_choices()
         querysets = {"users": users, "positions": positions, "departments": departments}
         for plural, _kind in self.GRANTS:
             for level in ("read", "write"):

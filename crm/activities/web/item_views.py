@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.forms import Form
@@ -42,6 +41,7 @@ from crm.core.web.errors import error_to_message
 from crm.core.web.paging import paginate
 from crm.identities.phones import looks_like_phone, normalize_phone
 from crm.identities.selectors import identity_base_for_user, identity_get_for_user, identity_quick_search
+from crm.org import selectors as org_selectors
 
 FILE_ERRORS = {ItemErrorCode.FILE_TOO_LARGE, ItemErrorCode.FILE_TYPE_REFUSED, ItemErrorCode.FILE_EMPTY}
 
@@ -150,7 +150,7 @@ def _text_filter(qs: QuerySet[Call], text: str) -> QuerySet[Call]:
 @login_required
 def call_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    users = get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    users = org_selectors.colleague_choices()
     form = CallFilterForm(request.GET or None, user=user, users=users if _sees_all_calls(user) else None)
     qs = selectors.call_list_for_user(user=user)
     if form.is_bound and form.is_valid():

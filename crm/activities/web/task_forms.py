@@ -7,8 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +19,7 @@ from crm.core.i18n.forms import UserDateField, UserDateTimeField
 from crm.core.web.admin_forms import bootstrapify
 from crm.identities.models import Identity
 from crm.identities.selectors import identity_base_for_user
-from crm.org.models import Department, Position
+from crm.org import selectors as org_selectors
 
 TASK_TYPE_HELP = _(
     "A task type with steps decides who gets the task: the first step opens now, each next one when the "
@@ -29,12 +28,7 @@ TASK_TYPE_HELP = _(
 
 
 def active_users(also: Any = ()) -> QuerySet[Any]:
-    """Active users, plus any already chosen (so an inactive one is not dropped)."""
-    return (
-        get_user_model()
-        .objects.filter(Q(is_active=True) | Q(pk__in=list(also)))
-        .order_by("first_name", "last_name", "username")
-    )
+    return org_selectors.colleague_choices(also=also)
 
 
 class StatusChoiceField(forms.ModelChoiceField):
@@ -72,7 +66,7 @@ class TaskForm(forms.Form):
     )
     positions = forms.ModelMultipleChoiceField(
         label=_("Positions"),
-        queryset=Position.objects.select_related("department").order_by("department__name", "title"),
+        queryset=org_selectors.position_choices(),
         required=False,
         help_text=_("A task sent to a position reaches whoever holds it today."),
     )
@@ -193,7 +187,7 @@ class AnnouncementForm(forms.Form):
     description = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
     departments = forms.ModelMultipleChoiceField(
         label=_("Departments"),
-        queryset=Department.objects.order_by("path"),
+        queryset=org_selectors.department_choices(),
         required=False,
         help_text=_(
             "Nothing chosen: all staff. Sub-departments are not included unless chosen too. "
@@ -222,7 +216,7 @@ class StepForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Person"), queryset=active_users(), required=False)
     position = forms.ModelChoiceField(
         label=_("or position"),
-        queryset=Position.objects.select_related("department").order_by("department__name", "title"),
+        queryset=org_selectors.position_choices(),
         required=False,
     )
 
