@@ -9,6 +9,7 @@ from crm.core.errors import ApplicationError
 
 class ActivityErrorCode(StrEnum):
     ENDS_BEFORE_START = "ends_before_start"
+    TOO_LONG = "too_long"
     CALENDAR_READ_ONLY = "calendar_read_only"
     BUSY = "busy"
     ROOM_BUSY = "room_busy"
@@ -30,6 +31,9 @@ class ActivityErrorCode(StrEnum):
 class ActivityError(ApplicationError):
     messages = {
         ActivityErrorCode.ENDS_BEFORE_START: _("The end must be after the start."),
+        ActivityErrorCode.TOO_LONG: _(
+            "An appointment lasts at most %(days)s days; for something longer, make it repeat."
+        ),
         ActivityErrorCode.CALENDAR_READ_ONLY: _("You may not add to or change this calendar."),
         ActivityErrorCode.BUSY: _("Not free at that time: %(who)s."),
         ActivityErrorCode.ROOM_BUSY: _("The room “%(room)s” is booked at that time: %(what)s."),

@@ -5,6 +5,8 @@ reports. Follow-ups, comments, attachments and the identity histories come from
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -15,6 +17,9 @@ from crm.core.base_models import OwnedModel, SoftDeleteModel, TimeStampedModel
 from crm.core.customfields.models import HasCustomFields
 
 USER = settings.AUTH_USER_MODEL
+# one occurrence of an appointment lasts at most this long: calendars and free/busy then
+# look for one-off appointments only among those starting within this much before a window
+MAX_MEETING_LENGTH = dt.timedelta(days=31)
 
 
 class Room(TimeStampedModel):
@@ -144,6 +149,7 @@ class Meeting(TimeStampedModel, SoftDeleteModel, OwnedModel, HasCustomFields):
             models.Index(fields=["room", "start"], name="meeting_room_start_idx"),
             models.Index(fields=["organiser", "start"], name="meeting_organiser_idx"),
             models.Index(fields=["start"], name="meeting_start_idx"),
+            models.Index(fields=["start"], condition=~Q(repeat=""), name="meeting_repeating_idx"),
         ]
         constraints = [models.CheckConstraint(condition=Q(end__gt=F("start")), name="meeting_ends_after_start")]
 

@@ -27,14 +27,24 @@ def occurrences(meeting: Meeting, since: dt.datetime, until: dt.datetime) -> Ite
     end_rule = None
     if meeting.repeat_until:
         end_rule = dt.datetime.combine(meeting.repeat_until, dt.time(23, 59, 59))
+    window_start = timezone.localtime(since - length).replace(tzinfo=None)
+    interval = max(1, meeting.repeat_interval)
+    # skip ahead: a daily or weekly repeat started years ago is not walked from its first
+    # occurrence; start the rule at the last step on or before the window (same times)
+    skipped = 0
+    step_days = {"DAILY": interval, "WEEKLY": 7 * interval}.get(meeting.repeat)
+    if step_days and window_start > local_start:
+        skipped = max(0, (window_start - local_start).days // step_days - 1)
+    count = None if end_rule else MAX_OCCURRENCES - skipped
+    if count is not None and count <= 0:
+        return
     rule = rrule(
         _FREQ[meeting.repeat],
-        dtstart=local_start,
-        interval=max(1, meeting.repeat_interval),
+        dtstart=local_start + dt.timedelta(days=skipped * step_days) if skipped and step_days else local_start,
+        interval=interval,
         until=end_rule,
-        count=None if end_rule else MAX_OCCURRENCES,
+        count=count,
     )
-    window_start = timezone.localtime(since - length).replace(tzinfo=None)
     window_end = timezone.localtime(until).replace(tzinfo=None)
     for local in rule.between(window_start, window_end, inc=True):
         start = timezone.make_aware(local, tz)

@@ -21,6 +21,7 @@ from crm.activities.access import (
     writable_calendar_ids,
 )
 from crm.activities.models import (
+    MAX_MEETING_LENGTH,
     Calendar,
     Call,
     Document,
@@ -94,7 +95,7 @@ class Occurrence:
 def _overlapping(qs: QuerySet[Meeting], since: dt.datetime, until: dt.datetime) -> QuerySet[Meeting]:
     """Rows that may have an occurrence in the window: one-offs overlapping it, repeating
     ones started before its end and not finished before its start."""
-    single = Q(repeat="", start__lt=until, end__gt=since)
+    single = Q(repeat="", start__lt=until, start__gte=since - MAX_MEETING_LENGTH, end__gt=since)
     repeating = ~Q(repeat="") & Q(start__lt=until) & (Q(repeat_until__isnull=True) | Q(repeat_until__gte=since.date()))
     return qs.filter(single | repeating)
 

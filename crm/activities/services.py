@@ -26,6 +26,7 @@ from crm.activities.access import (
 )
 from crm.activities.errors import ActivityError, ActivityErrorCode, clean_or_raise
 from crm.activities.models import (
+    MAX_MEETING_LENGTH,
     Calendar,
     CalendarAccess,
     Call,
@@ -260,6 +261,9 @@ def _validate_meeting(actor: Any, meeting: Meeting) -> None:
             ActivityErrorCode.ENDS_BEFORE_START,
             fields={"end": [ActivityError.messages[ActivityErrorCode.ENDS_BEFORE_START]]},
         )
+    if meeting.end - meeting.start > MAX_MEETING_LENGTH:
+        error = ActivityError(ActivityErrorCode.TOO_LONG, days=MAX_MEETING_LENGTH.days)
+        raise ActivityError(ActivityErrorCode.TOO_LONG, days=MAX_MEETING_LENGTH.days, fields={"end": [str(error)]})
     if meeting.calendar_id not in writable_calendar_ids(actor):
         raise ActivityError(ActivityErrorCode.CALENDAR_READ_ONLY)
     if meeting.room_id and not Room.objects.filter(pk=meeting.room_id, active=True).exists():

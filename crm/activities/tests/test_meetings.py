@@ -201,3 +201,38 @@ def test_a_repeating_appointment_shows_its_next_occurrence_in_the_cartable(alice
     now = timezone.now()
     assert now <= row.shown_start <= now + dt.timedelta(days=1)
     assert timezone.localtime(row.shown_start).hour == 9
+
+
+def test_an_appointment_lasts_at_most_the_maximum_length(alice, staff_calendar):
+    with pytest.raises(ActivityError) as wrong:
+        book(alice, staff_calendar, at(1, 10), at(33, 10))
+    assert wrong.value.code == ActivityErrorCode.TOO_LONG
+    long_one = book(alice, staff_calendar, at(1, 10), at(31, 10), subject="Exhibition")
+    # seen in a window at its very end, though it started a month before
+    window = (at(30, 0), at(31, 0))
+    assert long_one.pk in {o.meeting.pk for o in work_calendar(user=alice, since=window[0], until=window[1])}
+
+
+def test_repeats_started_long_ago_keep_their_times_and_steps():
+    """Skipping ahead to the window gives the same occurrences as walking from the start."""
+    from crm.activities.recurrence import occurrences
+
+    first = timezone.make_aware(dt.datetime(2019, 3, 4, 10, 0))  # a Monday, years before the window
+    since = timezone.make_aware(dt.datetime(2026, 3, 1))
+    until = since + dt.timedelta(days=31)
+    for repeat, interval in (("DAILY", 1), ("DAILY", 3), ("WEEKLY", 1), ("WEEKLY", 2), ("MONTHLY", 1)):
+        meeting = Meeting(start=first, end=first + dt.timedelta(hours=1), repeat=repeat, repeat_interval=interval)
+        meeting.repeat_until = dt.date(2030, 1, 1)
+        got = list(occurrences(meeting, since, until))
+        assert got, repeat
+        for start, end in got:
+            local = timezone.localtime(start)
+            assert (local.hour, local.minute) == (10, 0) and end - start == dt.timedelta(hours=1)
+            assert since <= end and start < until
+            if repeat == "DAILY":
+                assert (local.date() - first.date()).days % interval == 0
+            if repeat == "WEEKLY":
+                assert local.weekday() == 0 and (local.date() - first.date()).days % (7 * interval) == 0
+        step = {"DAILY": interval, "WEEKLY": 7 * interval}.get(repeat)
+        if step:
+            assert len(got) in (31 // step, 31 // step + 1)
