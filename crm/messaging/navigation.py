@@ -12,7 +12,7 @@ register_nav(NavItem("target_groups", _("Target groups"), "messaging:group_list"
 register_nav(NavItem("surveys", _("SMS surveys"), "messaging:survey_list", "bi-bar-chart", "main", None, 45))
 register_nav(
     NavItem(
-        "message_templates",
+        "messaging_templates",
         _("Message templates"),
         "messaging:template_list",
         "bi-file-earmark-text",

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import traceback
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -33,16 +34,23 @@ from crm.core.templating import render_text
 
 logger = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=2)
+_languages = [code for code, _name in settings.LANGUAGES]
 
 
 def user_group(user_id: int) -> str:
     return f"notify.user.{user_id}"
 
 
-def message_render(*, kind: str, language: str, values: Mapping[str, Any]) -> tuple[str, str]:
+def message_render(
+    *, kind: str, language: str, values: Mapping[str, Any], wording: dict[tuple[str, str], Any] | None = None
+) -> tuple[str, str]:
     """Subject and text of a system message in a language: the admin's wording if there
-    is one, else the built-in default translated."""
-    template = MessageTemplate.objects.filter(kind=kind, language=language).first()
+    is one, else the built-in default translated. `wording` caches the admin's templates
+    for a batch ((kind, language) -> MessageTemplate or None)."""
+    if wording is not None and (kind, language) in wording:
+        template = wording[(kind, language)]
+    else:
+        template = MessageTemplate.objects.filter(kind=kind, language=language).first()
     if template:
         subject, body = template.subject, template.body
     else:
@@ -91,6 +99,20 @@ def outbox_enqueue(
         return OutboxMessage.objects.get(dedupe_key=dedupe_key)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell one user (see `notify`)."""
+
+    user: Any
+    kind: str
+    values: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]]
+    dedupe_key: str
+    url: str = ""
+    item_type: str = ""
+    item_id: str | int = ""
+    popup: bool = True
+
+
 def notify(
     *,
     users: Iterable[Any],
@@ -107,48 +129,78 @@ def notify(
 
     `values` may be a function of the recipient: it is then called in the recipient's
     language and calendar, so times and dates read the way each of them reads them."""
-    made: list[Notification] = []
-    for user in {u.pk: u for u in users if getattr(u, "is_active", True)}.values():
+    unique = {u.pk: u for u in users}.values()
+    return notify_many([Notice(user, kind, values, dedupe_key, url, item_type, item_id, popup) for user in unique])
+
+
+def notify_many(notices: Iterable[Notice]) -> list[Notification]:
+    """`notify` for many (user, event) pairs at once — thousands of reminders due in the same
+    minute — in a few statements: notifications and outbox rows are inserted once each on
+    their unique keys (a second worker or a retried job adds nothing). Returns the
+    notifications this call made."""
+    pending: dict[str, Notice] = {}
+    for notice in notices:
+        if getattr(notice.user, "is_active", True):
+            pending.setdefault(f"{notice.dedupe_key}:u{notice.user.pk}", notice)
+    if not pending:
+        return []
+    existing = set(Notification.objects.filter(dedupe_key__in=list(pending)).values_list("dedupe_key", flat=True))
+    fresh = {key: notice for key, notice in pending.items() if key not in existing}
+    if not fresh:
+        return []
+    wording: dict[tuple[str, str], Any] = {
+        (kind, language): None for kind in {n.kind for n in fresh.values()} for language in _languages
+    }
+    for template in MessageTemplate.objects.filter(kind__in={n.kind for n in fresh.values()}):
+        wording[(template.kind, template.language)] = template
+    rows, texts = [], {}
+    for key, notice in fresh.items():
+        user = notice.user
         language = _language_of(user)
         calendar = getattr(user, "calendar", "") or default_calendar_for(language)
         with translation.override(language), calendar_override(calendar):
-            user_values = values(user) if callable(values) else values
-            subject, body = message_render(kind=kind, language=language, values=user_values)
-        key = f"{dedupe_key}:u{user.pk}"
-        try:
-            with transaction.atomic():
-                notification, created = Notification.objects.get_or_create(
-                    dedupe_key=key,
-                    defaults={
-                        "user": user,
-                        "kind": kind,
-                        "title": subject[:300],
-                        "body": body,
-                        "url": url,
-                        "item_type": item_type,
-                        "item_id": str(item_id),
-                        "popup": popup,
-                    },
-                )
-        except IntegrityError:
-            continue
-        if not created:
-            continue
-        made.append(notification)
-        for transport in transports():
-            address = transport.address_for(user)
-            if not address:
-                continue
-            outbox_enqueue(
-                channel=transport.channel,
-                recipient=address,
-                subject=subject,
-                body=f"{body}\n\n{_absolute(url)}".strip() if url else body,
+            values = notice.values(user) if callable(notice.values) else notice.values
+            subject, body = message_render(kind=notice.kind, language=language, values=values, wording=wording)
+        texts[key] = (subject, body)
+        rows.append(
+            Notification(
                 user=user,
-                dedupe_key=f"{key}:{transport.channel}",
-                meta={"notification": notification.pk, "kind": kind},
+                kind=notice.kind,
+                title=subject[:300],
+                body=body,
+                url=notice.url,
+                item_type=notice.item_type,
+                item_id=str(notice.item_id),
+                popup=notice.popup,
+                dedupe_key=key,
             )
-        transaction.on_commit(lambda pk=user.pk, nid=notification.pk: _push(pk, nid))
+        )
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        made = list(Notification.objects.filter(dedupe_key__in=list(fresh)).order_by("id"))
+        outbox = []
+        for notification in made:
+            notice = fresh[notification.dedupe_key]
+            subject, body = texts[notification.dedupe_key]
+            for transport in transports():
+                address = transport.address_for(notice.user)
+                if not address:
+                    continue
+                outbox.append(
+                    OutboxMessage(
+                        channel=transport.channel,
+                        recipient=address,
+                        user=notice.user,
+                        subject=subject[:300],
+                        body=f"{body}\n\n{_absolute(notice.url)}".strip() if notice.url else body,
+                        dedupe_key=f"{notification.dedupe_key}:{transport.channel}",
+                        due_at=timezone.now(),
+                        meta={"notification": notification.pk, "kind": notice.kind},
+                    )
+                )
+        OutboxMessage.objects.bulk_create(outbox, ignore_conflicts=True)
+    for notification in made:
+        transaction.on_commit(lambda pk=notification.user_id, nid=notification.pk: _push(pk, nid))
     return made
 
 

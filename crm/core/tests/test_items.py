@@ -97,6 +97,45 @@ def test_the_same_reminder_run_twice_tells_once(bob):
     assert Notification.objects.filter(user=bob).count() == 1
 
 
+def test_reminders_due_together_are_handled_as_one_batch_and_each_told_once(alice, bob):
+    from crm.core.items.services import _remind_batch
+
+    bob.email, bob.notify_by_email = "bob@example.com", True
+    bob.save()
+    made = [
+        followup_set(actor=user, item_type=THING, item_id=i, due_at=soon(), note=f"n{i}")
+        for i in range(1, 7)
+        for user in (alice, bob)
+    ]
+    done_early = made[0]
+    followup_done(actor=alice, followup=done_early)
+
+    run_due(timezone.now())
+
+    told = Notification.objects.filter(kind="followup.due")
+    assert told.count() == len(made) - 1  # the one done before its time is not reminded
+    assert set(told.filter(user=bob).values_list("title", flat=True)) == {f"Reminder: Thing {i}" for i in range(1, 7)}
+    assert OutboxMessage.objects.filter(channel="email", recipient="bob@example.com").count() == 6
+    assert not DueJob.objects.filter(kind="followup.remind", status=DueJob.Status.PENDING).exists()
+    # a worker that lost its lease runs the same batch again: nobody is told twice
+    _remind_batch(list(DueJob.objects.filter(kind="followup.remind")))
+    assert Notification.objects.filter(kind="followup.due").count() == len(made) - 1
+    assert OutboxMessage.objects.count() == 6
+
+
+def test_a_failing_batch_falls_back_to_one_by_one(bob, monkeypatch):
+    from crm.core.scheduling import services as scheduling
+
+    def broken(jobs):
+        raise RuntimeError("batch handler bug")
+
+    monkeypatch.setitem(scheduling._batch_handlers, "followup.remind", broken)
+    for i in (1, 2, 3):
+        followup_set(actor=bob, item_type=THING, item_id=i, due_at=soon())
+    run_due(timezone.now())
+    assert Notification.objects.filter(user=bob, kind="followup.due").count() == 3
+
+
 def test_followups_are_personal(bob, charlie):
     followup = followup_set(actor=bob, item_type=THING, item_id=7, due_at=soon())
     other = get_user_model().objects.create_user("dora")
