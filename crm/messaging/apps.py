@@ -13,7 +13,18 @@ class MessagingConfig(AppConfig):
         from crm.core.demo.registry import register_demo_loader
 
         # policies, pages, item types, transports, due handlers; each lands with its module
-        for module in ("access", "registrations", "navigation", "transports", "mail.transport", "fax", "jobs", "inbound", "profile"):
+        for module in (
+            "access",
+            "registrations",
+            "navigation",
+            "transports",
+            "mail.transport",
+            "mail.jobs",
+            "fax",
+            "jobs",
+            "inbound",
+            "profile",
+        ):
             try:
                 importlib.import_module(f"crm.messaging.{module}")
             except ModuleNotFoundError as exc:

@@ -20,6 +20,8 @@ _SIGNATURES = [
 # everything else is served as a download with a neutral type
 _BY_EXTENSION = {
     ".txt": "text/plain",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
     ".csv": "text/csv",
     ".doc": "application/msword",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

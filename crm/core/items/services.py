@@ -292,6 +292,21 @@ def _store_version(actor: Any, attachment: Attachment, upload: UploadedFile) -> 
 
 
 @transaction.atomic
+def attachment_add_system(
+    *, item_type: str, item_id: str | int, upload: UploadedFile, name: str = "", source: str = "system"
+) -> Attachment:
+    """Store a file that arrived by itself (an inbound mail's attachment, a received fax):
+    no uploader and no rights check — callers are system channels; who then sees it is the
+    item's own access rule. The same type and size checks as an upload."""
+    attachment = Attachment.objects.create(
+        item_type=item_type, item_id=str(item_id), name=(name or upload.name or "file")[:255], created_by=None
+    )
+    _store_version(None, attachment, upload)
+    audit_record(actor=source, action="attachment.created", target=attachment, changes={"name": attachment.name})
+    return attachment
+
+
+@transaction.atomic
 def attachment_add(
     *, actor: Any, item_type: str, item_id: str | int, upload: UploadedFile, name: str = ""
 ) -> Attachment:
