@@ -198,6 +198,15 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IdentityKindEnum": "crm.identities.models.Identity.Kind",
         "PhoneKindEnum": "crm.identities.models.Phone.Kind",
+        "ProductKindEnum": "crm.sales.models.Product.Kind",
+        "ProductTrackingEnum": "crm.sales.models.Product.Tracking",
+        "PriceRuleMethodEnum": "crm.sales.models.PriceListRule.Method",
+        "DocumentKindEnum": "crm.sales.models.Kind",
+        "DocumentDirectionEnum": "crm.sales.models.Direction",
+        "DocumentStatusEnum": "crm.sales.models.Document.Status",
+        "MessageChannelEnum": "crm.messaging.models.Channel",
+        "MessageStatusEnum": "crm.messaging.models.Message.Status",
+        "MessageDirectionEnum": "crm.messaging.models.Message.Direction",
     },
 }
 
