@@ -421,7 +421,8 @@ class Occasion(TimeStampedModel, OwnedModel):
         IDENTITY = "identity", _("The identity's own calendar")
 
     name = models.CharField(_("name"), max_length=150)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # a built-in kind, or the key of an occasion source another context registered ("cheque_due")
+    kind = models.CharField(_("kind"), max_length=40)
     calendar = models.CharField(_("calendar"), max_length=10, choices=Calendar.choices, default=Calendar.IDENTITY)
     month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
     day = models.PositiveSmallIntegerField(_("day"), null=True, blank=True)

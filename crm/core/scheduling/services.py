@@ -35,6 +35,26 @@ def due_handler(kind: str) -> Callable[[Handler], Handler]:
     return decorate
 
 
+_startup: list[Callable[[], Any]] = []
+
+
+def on_worker_start(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """Run when a worker starts: contexts make sure their recurring jobs exist (the daily
+    occasion run, the periodic mail fetch) even if nothing scheduled them since a deploy.
+    Must be idempotent: many workers start."""
+    _startup.append(fn)
+    return fn
+
+
+def worker_started() -> None:
+    for fn in _startup:
+        try:
+            with transaction.atomic():
+                fn()
+        except Exception:
+            logger.exception("worker start hook %s failed", getattr(fn, "__name__", fn))
+
+
 def due_batch_handler(kind: str) -> Callable[[BatchHandler], BatchHandler]:
     """A handler that takes all the claimed jobs of its kind at once (thousands of reminders
     due in the same minute): one transaction and a few statements per batch instead of per

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.core.scheduling.models import DueJob
-from crm.core.scheduling.services import due_handler, due_job_schedule
+from crm.core.scheduling.services import due_handler, due_job_schedule, on_worker_start
 from crm.messaging.models import Mailbox
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ def mail_fetch_schedule(*, due_at: dt.datetime) -> DueJob:
     return due_job_schedule(kind=KIND, due_at=due_at, dedupe_key=f"{KIND}:{slot}")
 
 
+@on_worker_start
 def mail_fetch_ensure() -> DueJob | None:
     """Schedule the fetch if none is pending (a new mailbox gets mail within a minute)."""
     if DueJob.objects.filter(kind=KIND, status__in=[DueJob.Status.PENDING, DueJob.Status.RUNNING]).exists():

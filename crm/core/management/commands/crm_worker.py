@@ -18,7 +18,7 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 from crm.core.notifications.services import outbox_dispatch_batch
-from crm.core.scheduling.services import due_jobs_run_batch
+from crm.core.scheduling.services import due_jobs_run_batch, worker_started
 
 
 class Command(BaseCommand):
@@ -37,6 +37,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         self.stdout.write(f"crm worker {worker_id} started")
+        worker_started()
         while self.running:
             close_old_connections()
             handled = due_jobs_run_batch(worker_id=worker_id, limit=options["batch_size"])
