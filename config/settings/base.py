@@ -140,6 +140,11 @@ CRM_PUBLIC_URL = env_str("CRM_PUBLIC_URL", "http://127.0.0.1:8000")
 # Shared secret gateways (Kannel's dlr-url / get-url, provider webhooks) send with their
 # callbacks; derived from SECRET_KEY when not set.
 CRM_SMS_CALLBACK_SECRET = env_str("CRM_SMS_CALLBACK_SECRET", "")
+# Online payments (FN-2): the provider key new payment links go through; "sandbox" is the
+# built-in test bank under /pay/sandbox/ (demo and tests).
+CRM_PAYMENT_GATEWAY = env_str("CRM_PAYMENT_GATEWAY", "sandbox")
+CRM_CHEQUE_REMIND_DAYS = env_int("CRM_CHEQUE_REMIND_DAYS", 3)
+CRM_ORGANISATION_NAME = env_str("CRM_ORGANISATION_NAME", "")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
