@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
         "MessageChannelEnum": "crm.messaging.models.Channel",
         "MessageStatusEnum": "crm.messaging.models.Message.Status",
         "MessageDirectionEnum": "crm.messaging.models.Message.Direction",
+        "StockMoveKindEnum": "crm.inventory.models.MoveKind",
+        "StockMoveStatusEnum": "crm.inventory.models.StockMove.Status",
+        "SerialStatusEnum": "crm.inventory.models.Serial.Status",
+        "PurchaseRequestStatusEnum": "crm.inventory.models.PurchaseRequest.Status",
     },
 }
 

@@ -120,6 +120,49 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model], *, usin
         obj._state.db = using
 
 
+def bulk_insert_returning(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], *, using: str = DEFAULT_DB_ALIAS
+) -> list[int]:
+    """Insert plain rows {attname: value} and return their new ids, in order, without
+    building model instances on PostgreSQL (ids from the sequence, then COPY) — for the
+    100,000-row writes of a bulk send. Missing fields take their defaults."""
+    if not rows:
+        return []
+    if not _copy_possible(model, using):
+        objs = [model(**row) for row in rows]
+        model._base_manager.using(using).bulk_create(objs)
+        return [obj.pk for obj in objs]
+    meta = model._meta
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    fields = list(meta.concrete_fields)
+    now = timezone.now()
+    spec: list[tuple[str, Any, Any]] = []
+    for f in fields:
+        if f.primary_key:
+            spec.append((f.attname, None, None))
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            spec.append((f.attname, None, now))
+        elif f.has_default() and callable(f.default):
+            spec.append((f.attname, f.default, None))
+        else:
+            spec.append((f.attname, None, f.get_default()))
+    pk_name = meta.pk.attname
+    values = (
+        [
+            pk if name == pk_name else (row[name] if name in row else (factory() if factory else default))
+            for name, factory, default in spec
+        ]
+        for row, pk in zip(rows, ids, strict=True)
+    )
+    _copy(model, fields, values, using)
+    return ids
+
+
 def bulk_insert_rows(
     model: type[models.Model], rows: Sequence[dict[str, Any]], *, using: str = DEFAULT_DB_ALIAS
 ) -> None:

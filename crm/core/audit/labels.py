@@ -35,6 +35,13 @@ VERBS = {
     "reopened": gettext_lazy("reopened"),
     "submitted": gettext_lazy("submitted"),
     "regenerated": gettext_lazy("address renewed"),
+    "approved": gettext_lazy("approved"),
+    "rejected": gettext_lazy("rejected"),
+    "cancelled": gettext_lazy("cancelled"),
+    "issued": gettext_lazy("issued"),
+    "sent": gettext_lazy("sent to the customer"),
+    "customer_accepted": gettext_lazy("accepted by the customer"),
+    "customer_declined": gettext_lazy("declined by the customer"),
 }
 
 
@@ -46,6 +53,16 @@ def _model_label(model_name: str) -> str:
 
 
 def audit_action_label(action: str) -> str:
+    if action.count(".") == 2:  # "sales.document.approved": the model named with its app
+        app_label, model_name, verb = action.split(".")
+        verb_label = VERBS.get(verb)
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            return action
+        if verb_label is None:
+            return action
+        return _("%(what)s %(verb)s") % {"what": str(model._meta.verbose_name), "verb": verb_label}
     subject, _dot, verb = action.partition(".")
     if subject == "mailsettings":
         subject = "mailserversettings"

@@ -71,7 +71,7 @@ class DocumentNumbering(models.Model):
         CREATE = "create", _("On creation")
         APPROVE = "approve", _("On approval")
 
-    doc_type = models.SlugField(_("document type"), max_length=64, unique=True)
+    doc_type = models.CharField(_("document type"), max_length=64, unique=True)  # "sales.sale_invoice"
     label = models.CharField(_("label"), max_length=120)
     sequence = models.ForeignKey(NumberSequence, on_delete=models.PROTECT, related_name="document_types")
     assign_on = models.CharField(_("number given"), max_length=10, choices=AssignOn.choices, default=AssignOn.CREATE)

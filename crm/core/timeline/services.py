@@ -56,10 +56,13 @@ def timeline_record_new(
     item_type: str,
     items: Iterable[tuple[int, str | int, dt.datetime, str, dict[str, Any]]],
     actor: Any = None,
+    global_history: bool = True,
 ) -> None:
     """Bulk `timeline_record` for items that are new, so nothing needs replacing (imports).
 
-    items: (identity_id, item_id, occurred_at, summary, extra).
+    items: (identity_id, item_id, occurred_at, summary, extra). `global_history=False`
+    leaves them out of the CRM history (each recipient's copy of a bulk send: the send
+    itself is the item there) while they stay in each identity's history.
     """
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     items = list(items)
@@ -78,6 +81,8 @@ def timeline_record_new(
             for identity_id, item_id, occurred_at, summary, extra in items
         ],
     )
+    if not global_history:
+        return
     # items linked to many identities (an import job) may already have their one row
     seen: set[str] = set(
         HistoryItem.objects.filter(item_type=item_type, item_id__in={str(item[1]) for item in items}).values_list(

@@ -1,7 +1,7 @@
-"""Pages of inventory (signed-in staff)."""
+"""Pages of inventory (signed-in staff), mounted at /stock/."""
 
-from django.urls import path  # noqa: F401
+from crm.inventory.web.views import urlpatterns
 
 app_name = "inventory"
 
-urlpatterns: list = []
+__all__ = ["app_name", "urlpatterns"]
