@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.core.bulk import bulk_insert
+from crm.core.bulk import bulk_insert_returning
 from crm.core.notifications.models import OutboxMessage
 from crm.core.timeline.services import timeline_record_new
 from crm.identities.phones import normalize_phone
@@ -110,88 +110,102 @@ def messages_queue(
     due_at: dt.datetime | Sequence[dt.datetime] | None = None,
     from_address: str = "",
     history: bool = True,
+    want_rows: bool = True,
 ) -> list[Message]:
     """Queue messages to many recipients at once; returns the rows (new or earlier).
 
     `due_at` may be one time or one per item (a bulk send spreads its chunks). Addresses
-    must already be normalised (`normalise_address`). Runs in one transaction."""
+    must already be normalised (`normalise_address`). Runs in one transaction. A bulk send
+    passes `want_rows=False` (nothing returned, no model instances built: rows go to the
+    database as plain values) and its messages stay out of the global CRM history (the
+    send is the item there) while each identity's history shows its own message."""
     if not items:
         return []
     now = timezone.now()
     user = actor if getattr(actor, "is_authenticated", False) else None
+    user_id = user.pk if user else None
     keys = [f"{dedupe_prefix}:{item.key or item.identity_id or item.to_address}" for item in items]
     times = list(due_at) if isinstance(due_at, Sequence) else [due_at or now] * len(items)
     suppressed = suppressed_addresses(channel, {item.to_address for item in items})
+    outbox_channel = OUTBOX_CHANNEL[channel]
+    common = {
+        "channel": channel,
+        "direction": Message.Direction.OUT,
+        "user_id": user_id,
+        "mailbox_id": getattr(mailbox, "pk", None),
+        "sms_line_id": getattr(sms_line, "pk", None),
+        "fax_line_id": getattr(fax_line, "pk", None),
+        "bulk_send_id": getattr(bulk_send, "pk", None),
+        "template_id": getattr(template, "pk", None),
+        "from_address": from_address,
+        "created_at": now,
+    }
     with transaction.atomic():
         existing = set(Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-        rows, seen = [], set(existing)
+        rows, outbox_rows, seen = [], [], set(existing)
         for item, key, when in zip(items, keys, times, strict=True):
             if key in seen:
                 continue
             seen.add(key)
-            rows.append((item, key, when))
-        messages = [
-            Message(
-                channel=channel,
-                direction=Message.Direction.OUT,
-                status=Message.Status.SUPPRESSED if item.to_address in suppressed else Message.Status.QUEUED,
-                identity_id=item.identity_id,
-                user=user,
-                mailbox=mailbox,
-                sms_line=sms_line,
-                fax_line=fax_line,
-                bulk_send=bulk_send,
-                template=template,
-                from_address=from_address,
-                to_address=item.to_address,
-                subject=item.subject[:300],
-                body=item.body,
-                html=item.html,
-                parts=sms_parts(item.body) if channel == Channel.SMS else 1,
-                dedupe_key=key,
-                meta={
-                    **item.meta,
-                    **({"suppressed": suppressed[item.to_address]} if item.to_address in suppressed else {}),
-                },
+            reason = suppressed.get(item.to_address)
+            subject = item.subject[:300]
+            rows.append(
+                {
+                    **common,
+                    "status": Message.Status.SUPPRESSED if reason else Message.Status.QUEUED,
+                    "identity_id": item.identity_id,
+                    "to_address": item.to_address,
+                    "subject": subject,
+                    "body": item.body,
+                    "html": item.html,
+                    "parts": sms_parts(item.body) if channel == Channel.SMS else 1,
+                    "dedupe_key": key,
+                    "meta": {**item.meta, "suppressed": reason} if reason else dict(item.meta),
+                }
             )
-            for item, key, _when in rows
-        ]
-        outbox = {
-            message.dedupe_key: OutboxMessage(
-                channel=OUTBOX_CHANNEL[channel],
-                recipient=message.to_address,
-                user=user,
-                subject=message.subject,
-                body="",  # the transport reads the Message (same dedupe key): one copy of the text
-                meta={},
-                dedupe_key=message.dedupe_key,
-                due_at=when,
-            )
-            for message, (_item, _key, when) in zip(messages, rows, strict=True)
-            if message.status == Message.Status.QUEUED
-        }
-        bulk_insert(OutboxMessage, list(outbox.values()))
-        for message in messages:
-            row = outbox.get(message.dedupe_key)
-            message.outbox_id = row.pk if row else None
-        bulk_insert(Message, messages)
+            if not reason:
+                outbox_rows.append(
+                    {
+                        "channel": outbox_channel,
+                        "recipient": item.to_address,
+                        "user_id": user_id,
+                        "subject": subject,
+                        "body": "",  # the transport reads the Message (same dedupe key): one copy of the text
+                        "dedupe_key": key,
+                        "due_at": when,
+                        "created_at": now,
+                    }
+                )
+        outbox_ids = dict(
+            zip((r["dedupe_key"] for r in outbox_rows), bulk_insert_returning(OutboxMessage, outbox_rows), strict=True)
+        )
+        for row in rows:
+            row["outbox_id"] = outbox_ids.get(row["dedupe_key"])
+        message_ids = bulk_insert_returning(Message, rows)
         if history:
             timeline_record_new(
                 item_type=MESSAGE_ITEM,
                 items=[
-                    (message.identity_id, message.pk, now, message_summary(message), {"channel": channel})
-                    for message in messages
-                    if message.identity_id
+                    (row["identity_id"], pk, now, _summary(row["subject"], row["body"]), {"channel": channel})
+                    for row, pk in zip(rows, message_ids, strict=True)
+                    if row["identity_id"]
                 ],
                 actor=actor,
+                global_history=bulk_send is None,
             )
+        if not want_rows:
+            return []
+        made = list(Message.objects.filter(pk__in=message_ids).order_by("id")) if message_ids else []
         earlier = list(Message.objects.filter(dedupe_key__in=existing)) if existing else []
-    return messages + earlier
+    return made + earlier
+
+
+def _summary(subject: str, body: str) -> str:
+    return " ".join((subject or body).split())[:200]
 
 
 def message_summary(message: Message) -> str:
-    text = message.subject or message.body
-    return " ".join(text.split())[:200]
+    return _summary(message.subject, message.body)
 
 
 def message_mark(

@@ -14,6 +14,7 @@ import { notify, playSound, beep, installAudioUnlock } from './notify.js';
 import { startLiveNotifications, setBellCount } from './notify-live.js';
 import { initMentionPickers } from './mentions.js';
 import { installQuickCreate } from './quick-create.js';
+import './insert-text.js'; // placeholder buttons: data-insert puts text at the cursor
 import { registerServiceWorker, clearOfflinePages } from './sw-register.js';
 import { csrfToken } from './csrf.js';
 import { pageLang, t } from './i18n.js';
