@@ -216,6 +216,12 @@ SPECTACULAR_SETTINGS = {
         "StockMoveStatusEnum": "crm.inventory.models.StockMove.Status",
         "SerialStatusEnum": "crm.inventory.models.Serial.Status",
         "PurchaseRequestStatusEnum": "crm.inventory.models.PurchaseRequest.Status",
+        "CallDirectionEnum": "crm.activities.models.Call.Direction",
+        "MeetingStatusEnum": "crm.activities.models.Meeting.Status",
+        "ReceiptDirectionEnum": "crm.finance.models.Receipt.Direction",
+        "ReceiptStatusEnum": "crm.finance.models.Receipt.Status",
+        "ChequeStatusEnum": "crm.finance.models.Cheque.Status",
+        "PaymentLinkStatusEnum": "crm.finance.models.PaymentLink.Status",
     },
 }
 
