@@ -15,7 +15,11 @@ run: setup demo ## serve the CRM with demo data on http://127.0.0.1:8000 plus on
 	@echo "  Open CRM on http://$(HOST):$(PORT)/  —  demo login: admin / $${CRM_ADMIN_PASSWORD:-admin}"
 	@echo "  (other demo users: office, sales, sara, nazanin, olena, james … with the same password)"
 	@echo ""
-	@trap 'kill 0' EXIT INT TERM; \
+	@CRM_PUBLIC_URL=http://$(HOST):$(PORT) bash scripts/kannel.sh start \
+	  || echo "  (Kannel did not start: SMS stay queued; see var/kannel/*.log)"
+	@bash scripts/mail.sh start >/dev/null || echo "  (Dovecot did not start: the demo mailbox cannot fetch mail)"
+	@trap 'bash scripts/kannel.sh stop >/dev/null 2>&1; bash scripts/mail.sh stop >/dev/null 2>&1; kill 0' EXIT INT TERM; \
+	  $(PY) -m aiosmtpd -n -l 127.0.0.1:$${CRM_SMTP_PORT:-1025} -c aiosmtpd.handlers.Sink & \
 	  $(PY) manage.py crm_worker & \
 	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
