@@ -950,7 +950,9 @@ def document_submit(*, actor: Any, document: Document, version: int | None = Non
     DocumentEvent.objects.create(
         document=document, action=DocumentEvent.Action.SUBMITTED, actor=actor, version=document.version
     )
-    audit_record(actor=actor, target=document, action="sales.document.submitted", changes={"status": ["draft", "pending"]})
+    audit_record(
+        actor=actor, target=document, action="sales.document.submitted", changes={"status": ["draft", "pending"]}
+    )
     _notify(
         _approvers(document), "sales.submitted", document, actor, f"sales-submitted:{document.pk}:v{document.version}"
     )
@@ -1012,7 +1014,9 @@ def document_reject(*, actor: Any, document: Document, note: str = "", version: 
     DocumentEvent.objects.create(
         document=document, action=DocumentEvent.Action.REJECTED, actor=actor, version=document.version, note=note[:500]
     )
-    audit_record(actor=actor, target=document, action="sales.document.rejected", changes={"status": ["pending", "rejected"]})
+    audit_record(
+        actor=actor, target=document, action="sales.document.rejected", changes={"status": ["pending", "rejected"]}
+    )
     creator = document.created_by if document.created_by_id else None
     _notify(
         [creator], "sales.rejected", document, actor, f"sales-rejected:{document.pk}:v{document.version}", note=note
@@ -1038,7 +1042,9 @@ def document_cancel(*, actor: Any, document: Document, note: str = "") -> Docume
     DocumentEvent.objects.create(
         document=document, action=DocumentEvent.Action.CANCELLED, actor=actor, version=document.version, note=note[:500]
     )
-    audit_record(actor=actor, target=document, action="sales.document.cancelled", changes={"status": [was, "cancelled"]})
+    audit_record(
+        actor=actor, target=document, action="sales.document.cancelled", changes={"status": [was, "cancelled"]}
+    )
     if was == Document.Status.APPROVED:
         events.document_event("cancelled", document=document, actor=actor)
     _history(actor, document)
@@ -1110,7 +1116,9 @@ def document_send_to_customer(*, actor: Any, document: Document, channel: str, a
         version=document.version,
         note=f"{channel}: {address}"[:500],
     )
-    audit_record(actor=actor, target=document, action="sales.document.sent", changes={"to": [None, f"{channel}:{address}"]})
+    audit_record(
+        actor=actor, target=document, action="sales.document.sent", changes={"to": [None, f"{channel}:{address}"]}
+    )
     return message
 
 
@@ -1158,7 +1166,9 @@ def customer_respond(*, token: uuid.UUID, accept: bool, note: str = "") -> Docum
     DocumentEvent.objects.create(
         document=document, action=action, version=document.version, note=document.customer_response_note
     )
-    audit_record(actor=None, target=document, action=f"sales.document.customer_{answer}", changes={"answer": [None, answer]})
+    audit_record(
+        actor=None, target=document, action=f"sales.document.customer_{answer}", changes={"answer": [None, answer]}
+    )
     _history(None, document)
     creator = [document.created_by] if document.created_by_id else []
     _notify(

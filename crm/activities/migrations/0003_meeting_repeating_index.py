@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0002_task_statuses'),
-        ('identities', '0005_customer_number_sequence'),
+        ("activities", "0002_task_statuses"),
+        ("identities", "0005_customer_number_sequence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='meeting',
-            index=models.Index(condition=models.Q(('repeat', ''), _negated=True), fields=['start'], name='meeting_repeating_idx'),
+            model_name="meeting",
+            index=models.Index(
+                condition=models.Q(("repeat", ""), _negated=True), fields=["start"], name="meeting_repeating_idx"
+            ),
         ),
     ]

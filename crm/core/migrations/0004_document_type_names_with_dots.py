@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_items_notifications_history'),
+        ("core", "0003_items_notifications_history"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='documentnumbering',
-            name='doc_type',
-            field=models.CharField(max_length=64, unique=True, verbose_name='document type'),
+            model_name="documentnumbering",
+            name="doc_type",
+            field=models.CharField(max_length=64, unique=True, verbose_name="document type"),
         ),
     ]

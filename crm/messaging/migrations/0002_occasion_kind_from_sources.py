@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0001_initial'),
+        ("messaging", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='occasion',
-            name='kind',
-            field=models.CharField(max_length=40, verbose_name='kind'),
+            model_name="occasion",
+            name="kind",
+            field=models.CharField(max_length=40, verbose_name="kind"),
         ),
     ]
