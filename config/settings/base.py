@@ -140,6 +140,11 @@ CRM_PUBLIC_URL = env_str("CRM_PUBLIC_URL", "http://127.0.0.1:8000")
 # Shared secret gateways (Kannel's dlr-url / get-url, provider webhooks) send with their
 # callbacks; derived from SECRET_KEY when not set.
 CRM_SMS_CALLBACK_SECRET = env_str("CRM_SMS_CALLBACK_SECRET", "")
+# where gateways reach the CRM for reports and inbound SMS, when not CRM_PUBLIC_URL
+CRM_SMS_CALLBACK_URL = env_str("CRM_SMS_CALLBACK_URL", "")
+# a message taken over from a dead worker waits this long for the gateway's report of the
+# first hand-off before it is sent again (ADR 0014)
+CRM_SMS_HANDOFF_GRACE_SECONDS = env_int("CRM_SMS_HANDOFF_GRACE_SECONDS", 20)
 # Online payments (FN-2): the provider key new payment links go through; "sandbox" is the
 # built-in test bank under /pay/sandbox/ (demo and tests).
 CRM_PAYMENT_GATEWAY = env_str("CRM_PAYMENT_GATEWAY", "sandbox")
