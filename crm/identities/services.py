@@ -15,6 +15,7 @@ from crm.core.bulk import InstanceFactory
 from crm.core.customfields.services import custom_values_apply, custom_values_audit
 from crm.core.i18n.digits import to_latin_digits
 from crm.core.i18n.search import normalize_compact
+from crm.core.numbering.models import NumberSequence
 from crm.core.numbering.services import document_number_next, document_numbering_for, sequence_next
 from crm.core.permissions.access import require, require_fields_writable, require_perm
 from crm.core.tree import tree_move, tree_place
@@ -339,6 +340,16 @@ def identity_assign(*, actor: Any, identity: Identity, users: list[Any]) -> None
 
 
 @transaction.atomic
+def _customer_sequence_ensure() -> None:
+    """The 'customer' sequence comes with the installation (migration 0005); if an admin
+    removed it, automatic customer numbers start a fresh one with the same defaults rather
+    than refusing the approval that asked for a number."""
+    NumberSequence.objects.get_or_create(
+        key="customer",
+        defaults={"name": "Customer numbers", "prefix": "C", "pattern": "{prefix}{number}", "start": 10001},
+    )
+
+
 def customer_number_give(
     *, actor: Any, identity: Identity, number: str | None = None, reason: str = "manual"
 ) -> Identity:
@@ -359,6 +370,7 @@ def customer_number_give(
     elif document_numbering_for(doc_type=CUSTOMER_DOC_TYPE) is not None:
         number = document_number_next(doc_type=CUSTOMER_DOC_TYPE, event="create")
     else:
+        _customer_sequence_ensure()
         number = sequence_next(key="customer")
     identity.customer_number, identity.became_customer_at, identity.is_unknown = number, timezone.now(), False
     try:

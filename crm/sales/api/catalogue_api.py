@@ -15,7 +15,7 @@ from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import mixins, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -71,7 +71,8 @@ class ProductMixin(CatalogueApi):
     ),
     post=extend_schema(operation_id="products_create", request=s.ProductInput, responses={201: s.ProductOutput}),
 )
-class ProductListApi(ProductMixin):
+class ProductListApi(ProductMixin, mixins.ListModelMixin):
+    # ListModelMixin only tells the schema generator that GET returns a paged list
     def get(self, request: Request) -> Response:
         params = query_params(s.ProductQuery, request)
         group = selectors.group_get(params["group"]) if params.get("group") else None
@@ -145,7 +146,8 @@ class GroupMixin(CatalogueApi):
         operation_id="product_groups_create", request=s.ProductGroupInput, responses={201: s.ProductGroupOutput}
     ),
 )
-class GroupListApi(GroupMixin):
+class GroupListApi(GroupMixin, mixins.ListModelMixin):
+    # ListModelMixin only tells the schema generator that GET returns a paged list
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.group_tree())
         return self.get_paginated_response(s.ProductGroupOutput(page, many=True).data)
@@ -212,7 +214,8 @@ class PriceListMixin(CatalogueApi):
     get=extend_schema(operation_id="price_lists_list", description="Price lists, highest priority first."),
     post=extend_schema(operation_id="price_lists_create", request=s.PriceListInput, responses={201: s.PriceListOutput}),
 )
-class PriceListListApi(PriceListMixin):
+class PriceListListApi(PriceListMixin, mixins.ListModelMixin):
+    # ListModelMixin only tells the schema generator that GET returns a paged list
     def get(self, request: Request) -> Response:
         self.require_price_lists()
         page = self.paginate_queryset(selectors.pricelist_list())
