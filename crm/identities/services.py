@@ -339,7 +339,6 @@ def identity_assign(*, actor: Any, identity: Identity, users: list[Any]) -> None
     audit_record(actor=actor, target=identity, action="identity.assigned", changes={"assignees": [before, after]})
 
 
-@transaction.atomic
 def _customer_sequence_ensure() -> None:
     """The 'customer' sequence comes with the installation (migration 0005); if an admin
     removed it, automatic customer numbers start a fresh one with the same defaults rather
@@ -350,6 +349,7 @@ def _customer_sequence_ensure() -> None:
     )
 
 
+@transaction.atomic
 def customer_number_give(
     *, actor: Any, identity: Identity, number: str | None = None, reason: str = "manual"
 ) -> Identity:
