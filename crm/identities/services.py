@@ -370,7 +370,8 @@ def customer_number_give(
     elif document_numbering_for(doc_type=CUSTOMER_DOC_TYPE) is not None:
         number = document_number_next(doc_type=CUSTOMER_DOC_TYPE, event="create")
     else:
-        _customer_sequence_ensure()
+        if reason != "manual":  # a person asking is told to set numbering up; an approval is not refused
+            _customer_sequence_ensure()
         number = sequence_next(key="customer")
     identity.customer_number, identity.became_customer_at, identity.is_unknown = number, timezone.now(), False
     try:
